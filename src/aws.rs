@@ -1,0 +1,332 @@
+//! The slow path's connection to AWS: endpoints, HTTP client, timeouts, and what an error means.
+//!
+//! Clients are built with the generated `Config::builder()`, which is cheap but does not read
+//! `AWS_ENDPOINT_URL_*` or the profile's `endpoint_url`/`services` by itself, so the endpoint is
+//! resolved here with the SDK's own `EnvConfigValue` (service variable > global variable >
+//! `[services]` section > profile `endpoint_url`, all off under `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`).
+//! The SDK's default HTTPS client ignores proxies, so ours is built with the proxy settings from
+//! `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY`.
+
+use std::time::Duration;
+
+use aws_config::profile::ProfileSet;
+use aws_runtime::env_config::EnvConfigValue;
+use aws_runtime::env_config::property::PropertiesKey;
+use aws_sdk_sso::config::{BehaviorVersion, Region};
+use aws_smithy_http_client::proxy::ProxyConfig;
+use aws_smithy_http_client::{Connector, tls};
+use aws_smithy_runtime_api::client::http::{SharedHttpClient, SharedHttpConnector, http_client_fn};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_smithy_types::retry::RetryConfig;
+use aws_smithy_types::timeout::TimeoutConfig;
+
+use crate::env::Environment;
+
+/// Time allowed to open a connection.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Time allowed for one attempt of one call, from request to full response.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Time allowed for one call including its retries: a credential_process must not hang its caller.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// Attempts per call; throttling and 5xx answers are retried with jittered exponential backoff.
+pub const MAX_ATTEMPTS: u32 = 3;
+
+/// The SDK service IDs whose endpoint can be overridden.
+#[derive(Debug, Clone, Copy)]
+pub enum Service {
+    /// The SSO portal (`GetRoleCredentials`): `AWS_ENDPOINT_URL_SSO`.
+    Sso,
+    /// SSO-OIDC (`CreateToken`): `AWS_ENDPOINT_URL_SSO_OIDC`.
+    SsoOidc,
+    /// STS: `AWS_ENDPOINT_URL_STS`.
+    Sts,
+}
+
+impl Service {
+    /// Its key in a `[services NAME]` section: the Rust SDK writes the service ID lower-cased with
+    /// `-`, botocore and the JS SDK with `_`; both are accepted.
+    fn profile_keys(self) -> &'static [&'static str] {
+        match self {
+            Self::Sso => &["sso"],
+            Self::SsoOidc => &["sso-oidc", "sso_oidc"],
+            Self::Sts => &["sts"],
+        }
+    }
+
+    fn sdk_id(self) -> &'static str {
+        match self {
+            Self::Sso => "SSO",
+            Self::SsoOidc => "SSO OIDC",
+            Self::Sts => "STS",
+        }
+    }
+}
+
+/// The configured endpoint URL for `service`, if any, resolved as the SDKs resolve it for the
+/// selected profile: service variable, global variable, `[services]` section, profile `endpoint_url`.
+pub fn endpoint_url(env: &Environment, profiles: &ProfileSet, service: Service) -> Option<String> {
+    let sdk_env = env.to_sdk_env();
+    let ignored = EnvConfigValue::new()
+        .env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+        .profile("ignore_configured_endpoint_urls")
+        .load(&sdk_env, Some(profiles))
+        .is_some_and(|(value, _)| value.trim().eq_ignore_ascii_case("true"));
+    if ignored {
+        return None;
+    }
+    let from_env = EnvConfigValue::new()
+        .env("AWS_ENDPOINT_URL")
+        .service_id(service.sdk_id())
+        .load(&sdk_env, None)
+        .map(|(value, _)| value.into_owned());
+    from_env
+        .or_else(|| {
+            let services = profiles.get("services")?;
+            service.profile_keys().iter().find_map(|key| {
+                let key = PropertiesKey::builder()
+                    .section_key("services")
+                    .section_name(services)
+                    .property_name(*key)
+                    .sub_property_name("endpoint_url")
+                    .build()
+                    .ok()?;
+                profiles.other_sections().get(&key).cloned()
+            })
+        })
+        .or_else(|| profiles.get("endpoint_url").map(str::to_owned))
+}
+
+/// Everything the slow path needs to build clients for one SSO region.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    region: String,
+    http_client: SharedHttpClient,
+    sso_endpoint: Option<String>,
+    oidc_endpoint: Option<String>,
+}
+
+/// A proxy variable that is not a usable URL.
+#[derive(Debug, thiserror::Error)]
+#[error("{variable} is not a usable proxy URL ({reason})")]
+pub struct BadProxy {
+    /// The variable's name.
+    pub variable: &'static str,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl Connection {
+    /// Prepares clients for `region` with the endpoints and proxy this environment configures.
+    pub fn new(env: &Environment, profiles: &ProfileSet, region: &str) -> Result<Self, BadProxy> {
+        let proxy = proxy_config(env)?;
+        Ok(Self {
+            region: region.to_owned(),
+            http_client: http_client(proxy),
+            sso_endpoint: endpoint_url(env, profiles, Service::Sso),
+            oidc_endpoint: endpoint_url(env, profiles, Service::SsoOidc),
+        })
+    }
+
+    /// The SSO portal client.
+    pub fn sso(&self) -> aws_sdk_sso::Client {
+        let mut config = aws_sdk_sso::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(self.region.clone()))
+            .http_client(self.http_client.clone())
+            .timeout_config(timeouts())
+            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+        if let Some(url) = &self.sso_endpoint {
+            config = config.endpoint_url(url);
+        }
+        aws_sdk_sso::Client::from_conf(config.build())
+    }
+
+    /// The SSO-OIDC client.
+    pub fn oidc(&self) -> aws_sdk_ssooidc::Client {
+        let mut config = aws_sdk_ssooidc::Config::builder()
+            .behavior_version(aws_sdk_ssooidc::config::BehaviorVersion::latest())
+            .region(aws_sdk_ssooidc::config::Region::new(self.region.clone()))
+            .http_client(self.http_client.clone())
+            .timeout_config(timeouts())
+            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+        if let Some(url) = &self.oidc_endpoint {
+            config = config.endpoint_url(url);
+        }
+        aws_sdk_ssooidc::Client::from_conf(config.build())
+    }
+}
+
+fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+        .operation_timeout(CALL_TIMEOUT)
+        .build()
+}
+
+/// The proxy settings, from the usual variables (upper or lower case). AWS endpoints are HTTPS,
+/// so `HTTPS_PROXY` is the one that matters; `HTTP_PROXY` applies to plain-HTTP endpoints.
+fn proxy_config(env: &Environment) -> Result<Option<ProxyConfig>, BadProxy> {
+    let var = |upper: &'static str, lower: &'static str| {
+        env.get(upper).map(|v| (upper, v)).or_else(|| env.get(lower).map(|v| (upper, v)))
+    };
+    let https = var("HTTPS_PROXY", "https_proxy");
+    let http = var("HTTP_PROXY", "http_proxy");
+    let all = var("ALL_PROXY", "all_proxy");
+    let bad = |variable: &'static str| {
+        move |e: aws_smithy_http_client::proxy::ProxyError| BadProxy { variable, reason: e.to_string() }
+    };
+    let config = match (https, http, all) {
+        (Some((name, h)), Some((_, p)), _) if h == p => ProxyConfig::all(h).map_err(bad(name))?,
+        (Some((name, url)), _, _) => ProxyConfig::https(url).map_err(bad(name))?,
+        (None, Some((name, url)), _) => ProxyConfig::http(url).map_err(bad(name))?,
+        (None, None, Some((name, url))) => ProxyConfig::all(url).map_err(bad(name))?,
+        (None, None, None) => return Ok(None),
+    };
+    Ok(Some(match env.get("NO_PROXY").or_else(|| env.get("no_proxy")) {
+        Some(rules) => config.no_proxy(rules),
+        None => config,
+    }))
+}
+
+fn http_client(proxy: Option<ProxyConfig>) -> SharedHttpClient {
+    http_client_fn(move |settings, components| {
+        let mut builder = Connector::builder().connector_settings(settings.clone());
+        if let Some(sleep) = components.sleep_impl() {
+            builder = builder.sleep_impl(sleep);
+        }
+        if let Some(proxy) = &proxy {
+            builder = builder.proxy_config(proxy.clone());
+        }
+        let connector = builder.tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc)).build();
+        SharedHttpConnector::new(connector)
+    })
+}
+
+/// A failed AWS call, reduced to what the caller acts on. Never holds a secret: only the
+/// service's error code and message, or a description of the transport failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallFailure {
+    /// Whether trying again later may help.
+    pub kind: FailureKind,
+    /// The service's error code (`InvalidGrantException`), if it answered with one.
+    pub code: Option<String>,
+    /// One line describing the failure.
+    pub detail: String,
+}
+
+/// Whether a failure is the service saying no, or something that may pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// A 4xx answer other than throttling: the request itself was refused.
+    Rejected,
+    /// Throttling, a 5xx, a timeout, a connection failure or an unreadable response.
+    Transient,
+}
+
+impl std::fmt::Display for CallFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.detail)
+    }
+}
+
+/// Classifies an SDK error after the SDK's own retries.
+pub fn classify<E: ProvideErrorMetadata>(err: SdkError<E, HttpResponse>) -> CallFailure {
+    let transient = |detail: String| CallFailure { kind: FailureKind::Transient, code: None, detail };
+    match err {
+        SdkError::ServiceError(context) => {
+            let status = context.raw().status().as_u16();
+            let code = context.err().code().unwrap_or("UnknownError").to_owned();
+            let message = context.err().message().map(one_line).unwrap_or_default();
+            let detail = if message.is_empty() {
+                format!("{code} (HTTP {status})")
+            } else {
+                format!("{code}: {message} (HTTP {status})")
+            };
+            let kind = if status == 429 || status >= 500 { FailureKind::Transient } else { FailureKind::Rejected };
+            CallFailure { kind, code: Some(code), detail }
+        }
+        SdkError::TimeoutError(_) => transient(format!("no answer within {} s", CALL_TIMEOUT.as_secs())),
+        SdkError::DispatchFailure(failure) => transient(if failure.is_timeout() {
+            "timed out connecting".to_owned()
+        } else if failure.is_io() {
+            "could not connect".to_owned()
+        } else {
+            "the request could not be sent".to_owned()
+        }),
+        // The response's own text is not repeated: it could hold anything, even a credential.
+        SdkError::ResponseError(_) => transient("the response was cut short or is not the expected JSON".to_owned()),
+        _ => {
+            CallFailure { kind: FailureKind::Rejected, code: None, detail: "the request could not be built".to_owned() }
+        }
+    }
+}
+
+/// Keeps a server-supplied message to one short line.
+fn one_line(message: &str) -> String {
+    let line: String = message.chars().map(|c| if c.is_control() { ' ' } else { c }).take(200).collect();
+    line.trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profiles(text: &str, env: &Environment) -> (tempfile::TempDir, ProfileSet) {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(home.path().join(".aws")).unwrap();
+        std::fs::write(home.path().join(".aws/config"), text).unwrap();
+        let mut vars: Vec<(String, String)> = vec![("HOME".into(), home.path().to_str().unwrap().into())];
+        for name in ["AWS_PROFILE"] {
+            if let Some(v) = env.get(name) {
+                vars.push((name.into(), v.into()));
+            }
+        }
+        let env = Environment::from_vars(vars);
+        let loaded = crate::config::load(&env, Some("p")).unwrap();
+        (home, loaded.profiles)
+    }
+
+    const CONFIG: &str = "[profile p]\nendpoint_url = http://global.profile\nservices = local\n\n[services local]\nsso =\n  endpoint_url = http://sso.profile\nsso_oidc =\n  endpoint_url = http://oidc.profile\n";
+
+    #[test]
+    fn endpoint_precedence_matches_the_sdks() {
+        let none = Environment::default();
+        let (_h, p) = profiles(CONFIG, &none);
+        assert_eq!(endpoint_url(&none, &p, Service::Sso).as_deref(), Some("http://sso.profile"));
+        assert_eq!(endpoint_url(&none, &p, Service::SsoOidc).as_deref(), Some("http://oidc.profile"));
+        assert_eq!(endpoint_url(&none, &p, Service::Sts).as_deref(), Some("http://global.profile"));
+        let env = Environment::from_vars([("AWS_ENDPOINT_URL", "http://global.env")]);
+        assert_eq!(endpoint_url(&env, &p, Service::Sso).as_deref(), Some("http://global.env"));
+        let env = Environment::from_vars([
+            ("AWS_ENDPOINT_URL", "http://global.env"),
+            ("AWS_ENDPOINT_URL_SSO_OIDC", "http://oidc.env"),
+        ]);
+        assert_eq!(endpoint_url(&env, &p, Service::SsoOidc).as_deref(), Some("http://oidc.env"));
+        assert_eq!(endpoint_url(&env, &p, Service::Sso).as_deref(), Some("http://global.env"));
+        let env = Environment::from_vars([
+            ("AWS_ENDPOINT_URL_SSO", "http://sso.env"),
+            ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
+        ]);
+        assert_eq!(endpoint_url(&env, &p, Service::Sso), None);
+        let (_h, empty) = profiles("[profile p]\nregion = us-east-1\n", &none);
+        assert_eq!(endpoint_url(&none, &empty, Service::Sso), None);
+    }
+
+    #[test]
+    fn proxy_variables_are_validated() {
+        assert!(proxy_config(&Environment::default()).unwrap().is_none());
+        let env = Environment::from_vars([("HTTPS_PROXY", "http://127.0.0.1:3128"), ("NO_PROXY", "127.0.0.1")]);
+        assert!(proxy_config(&env).unwrap().is_some());
+        let env = Environment::from_vars([("https_proxy", "not a url")]);
+        assert_eq!(proxy_config(&env).unwrap_err().variable, "HTTPS_PROXY");
+    }
+
+    #[test]
+    fn server_messages_stay_on_one_short_line() {
+        assert_eq!(one_line("a\nb\r\tc"), "a b  c");
+        assert_eq!(one_line(&"x".repeat(500)).len(), 200);
+    }
+}

@@ -1,0 +1,590 @@
+//! `~/.aws/config` → the plain data that says which SSO session, account and role to use.
+//!
+//! The file is parsed by the AWS SDK for Rust's own profile parser (`aws_config::profile::load`),
+//! so sections, quoting, case and `AWS_CONFIG_FILE` are handled exactly as the SDKs do. This
+//! module then validates the SSO keys and resolves them into an [`SsoRole`], with no further I/O:
+//! everything after this point works on that data.
+//!
+//! Two layouts are supported, as written by `aws configure sso`:
+//! - `sso_session = NAME` + `[sso-session NAME]` with `sso_start_url`/`sso_region` (refreshable);
+//! - the legacy layout with `sso_start_url`/`sso_region` in the profile itself.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use aws_config::profile::{Profile, ProfileSet};
+use aws_runtime::env_config::file::EnvConfigFiles;
+use aws_types::os_shim_internal::Fs;
+
+use crate::env::Environment;
+
+/// The executable name users put behind `credential_process`.
+pub const PROGRAM_NAME: &str = "aws-sso-credential-process";
+
+/// What the command line asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A profile in the config file; `None` means `AWS_PROFILE`, `AWS_DEFAULT_PROFILE`, else `default`.
+    Profile(Option<String>),
+    /// An `[sso-session NAME]` section plus an account and role, without a profile of its own.
+    SsoSession {
+        /// The sso-session section name.
+        name: String,
+        /// The AWS account ID.
+        account_id: String,
+        /// The permission set (role) name.
+        role_name: String,
+    },
+    /// The legacy layout given on the command line: start URL and SSO region.
+    StartUrl {
+        /// The AWS access portal URL, exactly as `aws sso login` was given it.
+        start_url: String,
+        /// The IAM Identity Center region.
+        region: String,
+        /// The AWS account ID.
+        account_id: String,
+        /// The permission set (role) name.
+        role_name: String,
+    },
+}
+
+/// The SSO login session a token belongs to; it decides the token's cache file and the
+/// `aws sso login` command that renews it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SsoSession {
+    /// An `[sso-session NAME]` section: its token is cached under the SHA-1 of the name and can be
+    /// refreshed.
+    Named {
+        /// The sso-session name.
+        name: String,
+        /// `sso_start_url` of the section.
+        start_url: String,
+        /// `sso_region` of the section.
+        region: String,
+    },
+    /// The legacy layout: the token is cached under the SHA-1 of the start URL as written.
+    Legacy {
+        /// `sso_start_url`, verbatim.
+        start_url: String,
+        /// `sso_region`.
+        region: String,
+        /// A profile with this start URL, for the `aws sso login --profile` command.
+        login_profile: Option<String>,
+    },
+}
+
+impl SsoSession {
+    /// The IAM Identity Center region, where the SSO-OIDC and SSO portal endpoints are.
+    pub fn region(&self) -> &str {
+        match self {
+            Self::Named { region, .. } | Self::Legacy { region, .. } => region,
+        }
+    }
+
+    /// The start URL of the AWS access portal.
+    pub fn start_url(&self) -> &str {
+        match self {
+            Self::Named { start_url, .. } | Self::Legacy { start_url, .. } => start_url,
+        }
+    }
+
+    /// The command that gets a new token for this session.
+    pub fn login_command(&self) -> String {
+        match self {
+            Self::Named { name, .. } => format!("aws sso login --sso-session {}", shell_word(name)),
+            Self::Legacy { login_profile: Some(profile), .. } => {
+                format!("aws sso login --profile {}", shell_word(profile))
+            }
+            Self::Legacy { start_url, .. } => {
+                format!("aws sso login --profile <a profile whose sso_start_url is {start_url}>")
+            }
+        }
+    }
+}
+
+impl fmt::Display for SsoSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Named { name, .. } => write!(f, "SSO session `{name}`"),
+            Self::Legacy { start_url, .. } => write!(f, "SSO session for {start_url}"),
+        }
+    }
+}
+
+/// Everything needed to get credentials for one role, resolved from config into plain data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SsoRole {
+    /// The login session whose token is exchanged for the role credentials.
+    pub session: SsoSession,
+    /// The AWS account ID.
+    pub account_id: String,
+    /// The permission set (role) name.
+    pub role_name: String,
+}
+
+/// The parsed config file.
+#[derive(Debug)]
+pub struct LoadedConfig {
+    /// The parsed sections; the selected profile is the target profile, if there is one.
+    pub profiles: ProfileSet,
+    /// The file they came from, for messages.
+    pub path: PathBuf,
+}
+
+/// A configuration problem, naming the profile, the file and the key at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Neither `HOME` nor an absolute `AWS_CONFIG_FILE` says where the config is.
+    #[error("cannot find the AWS config file: set HOME (or AWS_CONFIG_FILE)")]
+    NoHome,
+    /// The SDK's parser rejected the file.
+    #[error("cannot parse `{}`", path.display())]
+    Parse {
+        /// The config file.
+        path: PathBuf,
+        /// The parser's error.
+        #[source]
+        source: aws_config::profile::ProfileFileLoadError,
+    },
+    /// The profile is not in the file.
+    #[error("profile `{profile}` not found in `{}`{}", path.display(), if *file_exists { "" } else { " (the file does not exist)" })]
+    ProfileNotFound {
+        /// The profile name.
+        profile: String,
+        /// The config file.
+        path: PathBuf,
+        /// Whether the file exists at all.
+        file_exists: bool,
+    },
+    /// The profile has no SSO keys at all.
+    #[error(
+        "profile `{profile}` in `{}` is not an IAM Identity Center (SSO) profile: it sets none of sso_session, sso_start_url, sso_account_id, sso_role_name",
+        path.display()
+    )]
+    NotSso {
+        /// The profile name.
+        profile: String,
+        /// The config file.
+        path: PathBuf,
+    },
+    /// The profile's own `credential_process` runs this helper: resolving it would recurse.
+    #[error("profile `{profile}` in `{}` gets its credentials from this helper itself ({}); {}", path.display(), command, match suggestion {
+        Some(p) if p != profile => format!("use the SSO profile it points to: --profile {p}"),
+        _ => "point --profile at a profile with sso_session (or sso_start_url), sso_account_id and sso_role_name".to_owned(),
+    })]
+    SelfReferencing {
+        /// The profile name.
+        profile: String,
+        /// The config file.
+        path: PathBuf,
+        /// The profile's `credential_process` line.
+        command: String,
+        /// The `--profile` that command passes, if any.
+        suggestion: Option<String>,
+    },
+    /// `role_arn` chaining is not supported by this version.
+    #[error("profile `{profile}` in `{}` assumes a role (role_arn); this version supports SSO profiles only: point --profile at its SSO source profile", path.display())]
+    RoleChainingUnsupported {
+        /// The profile name.
+        profile: String,
+        /// The config file.
+        path: PathBuf,
+    },
+    /// `sso_session = NAME` names a section that does not exist.
+    #[error("profile `{profile}` refers to sso-session `{session}`, but `{}` has no [sso-session {session}] section", path.display())]
+    MissingSsoSession {
+        /// The profile name.
+        profile: String,
+        /// The missing session name.
+        session: String,
+        /// The config file.
+        path: PathBuf,
+    },
+    /// Required keys are missing from a section.
+    #[error("{section} in `{}` is missing {}", path.display(), keys.join(", "))]
+    MissingKeys {
+        /// `profile `NAME`` or `[sso-session NAME]`.
+        section: String,
+        /// The missing keys, in the order botocore reports them.
+        keys: Vec<&'static str>,
+        /// The config file.
+        path: PathBuf,
+    },
+    /// A key is set both in the profile and in its sso-session, with different values.
+    #[error("profile `{profile}` sets {key} = {profile_value} but its sso-session `{session}` sets {key} = {session_value} in `{}`; remove {key} from the profile", path.display())]
+    Conflict {
+        /// The profile name.
+        profile: String,
+        /// The sso-session name.
+        session: String,
+        /// The conflicting key.
+        key: &'static str,
+        /// The profile's value.
+        profile_value: String,
+        /// The session's value.
+        session_value: String,
+        /// The config file.
+        path: PathBuf,
+    },
+}
+
+/// The profile a [`Target::Profile`] request means: the explicit name, else `AWS_PROFILE`, else
+/// `AWS_DEFAULT_PROFILE`, else `default` (the AWS CLI v2's order).
+pub fn profile_name(target: &Target, env: &Environment) -> Option<String> {
+    match target {
+        Target::Profile(Some(name)) => Some(name.clone()),
+        Target::Profile(None) => {
+            Some(env.get("AWS_PROFILE").or_else(|| env.get("AWS_DEFAULT_PROFILE")).unwrap_or("default").to_owned())
+        }
+        Target::SsoSession { .. } | Target::StartUrl { .. } => None,
+    }
+}
+
+/// Parses the config file with the AWS SDK's parser. A missing file is an empty config.
+pub fn load(env: &Environment, selected_profile: Option<&str>) -> Result<LoadedConfig, ConfigError> {
+    let path = env.config_file().ok_or(ConfigError::NoHome)?;
+    let files = EnvConfigFiles::builder().include_default_config_file(true).build();
+    let (fs, sdk_env) = (Fs::real(), env.to_sdk_env());
+    let future = aws_config::profile::load(&fs, &sdk_env, &files, selected_profile.map(|p| Cow::Owned(p.to_owned())));
+    let profiles = crate::block_on(future).map_err(|source| ConfigError::Parse { path: path.clone(), source })?;
+    Ok(LoadedConfig { profiles, path })
+}
+
+/// Resolves the request into plain data, validating the keys it needs.
+pub fn resolve(config: &LoadedConfig, target: &Target, program_names: &[&str]) -> Result<SsoRole, ConfigError> {
+    match target {
+        Target::Profile(_) => resolve_profile(config, config.profiles.selected_profile(), program_names),
+        Target::SsoSession { name, account_id, role_name } => Ok(SsoRole {
+            session: named_session(config, name, None)?,
+            account_id: account_id.clone(),
+            role_name: role_name.clone(),
+        }),
+        Target::StartUrl { start_url, region, account_id, role_name } => Ok(SsoRole {
+            session: SsoSession::Legacy {
+                start_url: start_url.clone(),
+                region: region.clone(),
+                login_profile: legacy_profile_for(&config.profiles, start_url),
+            },
+            account_id: account_id.clone(),
+            role_name: role_name.clone(),
+        }),
+    }
+}
+
+const SSO_PROFILE_KEYS: [&str; 5] = ["sso_session", "sso_start_url", "sso_region", "sso_account_id", "sso_role_name"];
+
+fn resolve_profile(config: &LoadedConfig, name: &str, program_names: &[&str]) -> Result<SsoRole, ConfigError> {
+    let path = &config.path;
+    let profile = config.profiles.get_profile(name).ok_or_else(|| ConfigError::ProfileNotFound {
+        profile: name.to_owned(),
+        path: path.clone(),
+        file_exists: path.exists(),
+    })?;
+    if !SSO_PROFILE_KEYS.iter().any(|key| profile.get(key).is_some()) {
+        return Err(not_sso_reason(profile, path, program_names));
+    }
+
+    let account_id = profile.get("sso_account_id");
+    let role_name = profile.get("sso_role_name");
+    let session = match profile.get("sso_session") {
+        Some(session_name) => named_session(config, session_name, Some(profile))?,
+        None => SsoSession::Legacy {
+            start_url: profile.get("sso_start_url").unwrap_or_default().to_owned(),
+            region: profile.get("sso_region").unwrap_or_default().to_owned(),
+            login_profile: Some(name.to_owned()),
+        },
+    };
+    // Reported in botocore's order, so the message matches what `aws` says for the same file.
+    let missing: Vec<&'static str> = [
+        ("sso_role_name", role_name.is_none()),
+        ("sso_account_id", account_id.is_none()),
+        ("sso_start_url", session.start_url().is_empty()),
+        ("sso_region", session.region().is_empty()),
+    ]
+    .into_iter()
+    .filter_map(|(key, missing)| missing.then_some(key))
+    .collect();
+    if !missing.is_empty() {
+        return Err(ConfigError::MissingKeys {
+            section: format!("profile `{name}`"),
+            keys: missing,
+            path: path.clone(),
+        });
+    }
+    Ok(SsoRole {
+        session,
+        account_id: account_id.unwrap_or_default().to_owned(),
+        role_name: role_name.unwrap_or_default().to_owned(),
+    })
+}
+
+/// Why a profile without SSO keys cannot be used, most specific reason first.
+fn not_sso_reason(profile: &Profile, path: &Path, program_names: &[&str]) -> ConfigError {
+    let name = profile.name().to_owned();
+    if let Some(command) = profile.get("credential_process")
+        && let Some(words) = shlex::split(command)
+        && words.first().is_some_and(|program| is_this_helper(program, program_names))
+    {
+        return ConfigError::SelfReferencing {
+            profile: name,
+            path: path.to_owned(),
+            command: format!("credential_process = {command}"),
+            suggestion: profile_argument(&words),
+        };
+    }
+    if profile.get("role_arn").is_some() {
+        return ConfigError::RoleChainingUnsupported { profile: name, path: path.to_owned() };
+    }
+    ConfigError::NotSso { profile: name, path: path.to_owned() }
+}
+
+fn is_this_helper(program: &str, program_names: &[&str]) -> bool {
+    let file_name = program.rsplit(['/', '\\']).next().unwrap_or(program);
+    let stem = file_name.strip_suffix(".exe").unwrap_or(file_name);
+    stem == PROGRAM_NAME || program_names.iter().any(|own| !own.is_empty() && *own == stem)
+}
+
+fn profile_argument(words: &[String]) -> Option<String> {
+    let mut words = words.iter();
+    while let Some(word) = words.next() {
+        if word == "--profile" {
+            return words.next().cloned();
+        }
+        if let Some(value) = word.strip_prefix("--profile=") {
+            return Some(value.to_owned());
+        }
+    }
+    None
+}
+
+/// Resolves `[sso-session NAME]`, checking it against the keys `profile` repeats, if any.
+fn named_session(config: &LoadedConfig, name: &str, profile: Option<&Profile>) -> Result<SsoSession, ConfigError> {
+    let path = &config.path;
+    let section = config.profiles.sso_session(name).ok_or_else(|| match profile {
+        Some(profile) => ConfigError::MissingSsoSession {
+            profile: profile.name().to_owned(),
+            session: name.to_owned(),
+            path: path.clone(),
+        },
+        None => ConfigError::MissingKeys {
+            section: format!("[sso-session {name}]"),
+            keys: vec!["the whole section"],
+            path: path.clone(),
+        },
+    })?;
+    let start_url = section.get("sso_start_url");
+    let region = section.get("sso_region");
+    let missing: Vec<&'static str> = [("sso_start_url", start_url.is_none()), ("sso_region", region.is_none())]
+        .into_iter()
+        .filter_map(|(key, missing)| missing.then_some(key))
+        .collect();
+    if !missing.is_empty() {
+        return Err(ConfigError::MissingKeys {
+            section: format!("[sso-session {name}]"),
+            keys: missing,
+            path: path.clone(),
+        });
+    }
+    // botocore accepts a key repeated in the profile if the values agree (the Rust SDK is stricter
+    // and rejects it); the AWS CLI is what most users check their config with, so we follow it.
+    if let Some(profile) = profile {
+        for (key, session_value) in [("sso_start_url", start_url), ("sso_region", region)] {
+            if let (Some(profile_value), Some(session_value)) = (profile.get(key), session_value)
+                && profile_value != session_value
+            {
+                return Err(ConfigError::Conflict {
+                    profile: profile.name().to_owned(),
+                    session: name.to_owned(),
+                    key,
+                    profile_value: profile_value.to_owned(),
+                    session_value: session_value.to_owned(),
+                    path: path.clone(),
+                });
+            }
+        }
+    }
+    Ok(SsoSession::Named {
+        name: name.to_owned(),
+        start_url: start_url.unwrap_or_default().to_owned(),
+        region: region.unwrap_or_default().to_owned(),
+    })
+}
+
+/// A legacy-layout profile with this start URL, to name in `aws sso login --profile`.
+fn legacy_profile_for(profiles: &ProfileSet, start_url: &str) -> Option<String> {
+    let mut names: Vec<&str> = profiles
+        .profiles()
+        .filter(|name| {
+            profiles
+                .get_profile(name)
+                .is_some_and(|p| p.get("sso_session").is_none() && p.get("sso_start_url") == Some(start_url))
+        })
+        .collect();
+    names.sort_unstable();
+    names.first().map(|name| (*name).to_owned())
+}
+
+/// Quotes a word for a POSIX shell if it needs it, so the printed command can be pasted.
+fn shell_word(word: &str) -> Cow<'_, str> {
+    shlex::try_quote(word).unwrap_or(Cow::Borrowed(word))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(text: &str) -> (tempfile::TempDir, Environment) {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(home.path().join(".aws")).unwrap();
+        std::fs::write(home.path().join(".aws/config"), text).unwrap();
+        let env = Environment::from_vars([("HOME", home.path().to_str().unwrap())]);
+        (home, env)
+    }
+
+    fn resolve_in(text: &str, target: Target) -> Result<SsoRole, ConfigError> {
+        let (_home, env) = config(text);
+        let name = profile_name(&target, &env);
+        let loaded = load(&env, name.as_deref()).unwrap();
+        resolve(&loaded, &target, &[])
+    }
+
+    const SESSION_CONFIG: &str = "\
+[sso-session my-sso]
+sso_start_url = https://d-1234567890.awsapps.com/start
+sso_region = us-east-1
+sso_registration_scopes = sso:account:access
+
+[profile dev-sso]
+sso_session = my-sso
+sso_account_id = 111122223333
+sso_role_name = ReadOnly
+region = us-east-1
+
+[profile dev]
+credential_process = aws-sso-credential-process --profile dev-sso
+
+[profile loop]
+credential_process = /usr/local/bin/aws-sso-credential-process --profile loop
+
+[profile legacy]
+sso_start_url = https://d-legacy.awsapps.com/start
+sso_region = eu-west-1
+sso_account_id = 444455556666
+sso_role_name = Admin
+";
+
+    #[test]
+    fn resolves_the_sso_session_layout() {
+        let role = resolve_in(SESSION_CONFIG, Target::Profile(Some("dev-sso".into()))).unwrap();
+        assert_eq!(
+            role,
+            SsoRole {
+                session: SsoSession::Named {
+                    name: "my-sso".into(),
+                    start_url: "https://d-1234567890.awsapps.com/start".into(),
+                    region: "us-east-1".into()
+                },
+                account_id: "111122223333".into(),
+                role_name: "ReadOnly".into(),
+            }
+        );
+        assert_eq!(role.session.login_command(), "aws sso login --sso-session my-sso");
+    }
+
+    #[test]
+    fn resolves_the_legacy_layout() {
+        let role = resolve_in(SESSION_CONFIG, Target::Profile(Some("legacy".into()))).unwrap();
+        assert_eq!(role.session.start_url(), "https://d-legacy.awsapps.com/start");
+        assert_eq!(role.session.region(), "eu-west-1");
+        assert_eq!(role.session.login_command(), "aws sso login --profile legacy");
+    }
+
+    #[test]
+    fn resolves_command_line_targets() {
+        let role = resolve_in(
+            SESSION_CONFIG,
+            Target::SsoSession { name: "my-sso".into(), account_id: "1".into(), role_name: "R".into() },
+        )
+        .unwrap();
+        assert_eq!(role.session.region(), "us-east-1");
+        let role = resolve_in(
+            SESSION_CONFIG,
+            Target::StartUrl {
+                start_url: "https://d-legacy.awsapps.com/start".into(),
+                region: "eu-west-1".into(),
+                account_id: "1".into(),
+                role_name: "R".into(),
+            },
+        )
+        .unwrap();
+        assert_eq!(role.session.login_command(), "aws sso login --profile legacy");
+    }
+
+    #[test]
+    fn refuses_a_profile_that_would_run_this_helper_again() {
+        let err = resolve_in(SESSION_CONFIG, Target::Profile(Some("dev".into()))).unwrap_err().to_string();
+        assert!(
+            err.contains("profile `dev`") && err.contains("use the SSO profile it points to: --profile dev-sso"),
+            "{err}"
+        );
+        let err = resolve_in(SESSION_CONFIG, Target::Profile(Some("loop".into()))).unwrap_err().to_string();
+        assert!(err.contains("gets its credentials from this helper itself"), "{err}");
+        assert!(!err.contains("--profile loop:"), "{err}");
+    }
+
+    #[test]
+    fn names_profile_file_and_missing_keys() {
+        let err = resolve_in(
+            "[profile p]\nsso_session = s\n\n[sso-session s]\nsso_start_url = https://x/start\n",
+            Target::Profile(Some("p".into())),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("[sso-session s] in `") && err.ends_with("config` is missing sso_region"), "{err}");
+        let err = resolve_in("[profile p]\nsso_start_url = https://x/start\n", Target::Profile(Some("p".into())))
+            .unwrap_err()
+            .to_string();
+        assert!(err.ends_with("is missing sso_role_name, sso_account_id, sso_region"), "{err}");
+        let err =
+            resolve_in("[profile p]\nsso_session = nope\n", Target::Profile(Some("p".into()))).unwrap_err().to_string();
+        assert!(err.contains("refers to sso-session `nope`"), "{err}");
+        let err =
+            resolve_in("[profile p]\nregion = us-east-1\n", Target::Profile(Some("p".into()))).unwrap_err().to_string();
+        assert!(err.contains("is not an IAM Identity Center (SSO) profile"), "{err}");
+        let err = resolve_in("", Target::Profile(Some("p".into()))).unwrap_err().to_string();
+        assert!(err.starts_with("profile `p` not found in `"), "{err}");
+    }
+
+    #[test]
+    fn conflicting_duplicate_keys_are_refused_and_equal_ones_accepted() {
+        let text = |url: &str| {
+            format!(
+                "[sso-session s]\nsso_start_url = https://a/start\nsso_region = us-east-1\n\n[profile p]\nsso_session = s\nsso_start_url = {url}\nsso_account_id = 1\nsso_role_name = R\n"
+            )
+        };
+        assert!(resolve_in(&text("https://a/start"), Target::Profile(Some("p".into()))).is_ok());
+        let err = resolve_in(&text("https://b/start"), Target::Profile(Some("p".into()))).unwrap_err().to_string();
+        assert!(
+            err.contains(
+                "sets sso_start_url = https://b/start but its sso-session `s` sets sso_start_url = https://a/start"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn profile_selection_follows_the_aws_cli() {
+        let env = Environment::from_vars([("AWS_PROFILE", "a"), ("AWS_DEFAULT_PROFILE", "b")]);
+        assert_eq!(profile_name(&Target::Profile(None), &env).as_deref(), Some("a"));
+        let env = Environment::from_vars([("AWS_DEFAULT_PROFILE", "b")]);
+        assert_eq!(profile_name(&Target::Profile(None), &env).as_deref(), Some("b"));
+        assert_eq!(profile_name(&Target::Profile(None), &Environment::default()).as_deref(), Some("default"));
+    }
+
+    #[test]
+    fn login_command_quotes_odd_names() {
+        let session = SsoSession::Named { name: "my sso".into(), start_url: String::new(), region: String::new() };
+        assert_eq!(session.login_command(), "aws sso login --sso-session 'my sso'");
+    }
+}

@@ -1,0 +1,88 @@
+//! The process environment, read once at start-up and then passed around as data.
+//!
+//! This is the only module that reads `std::env`: everything else asks an [`Environment`], so
+//! tests and the demo can run the whole program against a temporary `HOME` and loopback
+//! endpoints without touching the real process environment.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// A snapshot of the environment variables the helper (and the AWS SDK code it calls) may read.
+#[derive(Clone, Debug, Default)]
+pub struct Environment {
+    vars: HashMap<String, String>,
+}
+
+impl Environment {
+    /// Snapshots the real process environment. Variables that are not valid UTF-8 are skipped,
+    /// as the AWS SDKs do.
+    #[expect(clippy::disallowed_methods, reason = "the one place that reads the process environment")]
+    pub fn from_process() -> Self {
+        Self::from_vars(std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))))
+    }
+
+    /// Builds an environment from explicit variables (tests, the demo).
+    pub fn from_vars<K: Into<String>, V: Into<String>>(vars: impl IntoIterator<Item = (K, V)>) -> Self {
+        Self { vars: vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect() }
+    }
+
+    /// The value of `name`, if it is set and not empty (an empty variable counts as unset, as in
+    /// the AWS SDKs).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str).filter(|v| !v.is_empty())
+    }
+
+    /// The user's home directory: `HOME`, or `USERPROFILE` on Windows, as the AWS SDKs resolve it.
+    pub fn home(&self) -> Option<PathBuf> {
+        self.get("HOME").or_else(|| if cfg!(windows) { self.get("USERPROFILE") } else { None }).map(PathBuf::from)
+    }
+
+    /// `~/.aws`, where the SSO token cache and the AWS CLI's credential cache live. These caches
+    /// are always under the home directory, whatever `AWS_CONFIG_FILE` says.
+    pub fn aws_dir(&self) -> Option<PathBuf> {
+        self.home().map(|home| home.join(".aws"))
+    }
+
+    /// The shared config file: `AWS_CONFIG_FILE` (a leading `~` expanded) or `~/.aws/config`.
+    pub fn config_file(&self) -> Option<PathBuf> {
+        match self.get("AWS_CONFIG_FILE") {
+            Some(path) => self.expand_home(path),
+            None => self.aws_dir().map(|dir| dir.join("config")),
+        }
+    }
+
+    fn expand_home(&self, path: &str) -> Option<PathBuf> {
+        match path.strip_prefix('~') {
+            Some(rest) if rest.is_empty() || rest.starts_with('/') || rest.starts_with('\\') => {
+                Some(self.home()?.join(rest.trim_start_matches(['/', '\\'])))
+            }
+            _ => Some(PathBuf::from(path)),
+        }
+    }
+
+    /// The same variables, in the form the AWS SDK's own config code takes.
+    pub fn to_sdk_env(&self) -> aws_types::os_shim_internal::Env {
+        aws_types::os_shim_internal::Env::from(self.vars.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_file_honours_aws_config_file_and_expands_tilde() {
+        let env = Environment::from_vars([("HOME", "/home/u"), ("AWS_CONFIG_FILE", "~/alt/config")]);
+        assert_eq!(env.config_file(), Some(PathBuf::from("/home/u/alt/config")));
+        let env = Environment::from_vars([("HOME", "/home/u")]);
+        assert_eq!(env.config_file(), Some(PathBuf::from("/home/u/.aws/config")));
+        assert_eq!(env.aws_dir(), Some(PathBuf::from("/home/u/.aws")));
+    }
+
+    #[test]
+    fn empty_variables_count_as_unset() {
+        let env = Environment::from_vars([("HOME", "/h"), ("AWS_CONFIG_FILE", "")]);
+        assert_eq!(env.config_file(), Some(PathBuf::from("/h/.aws/config")));
+        assert_eq!(Environment::default().config_file(), None);
+    }
+}

@@ -1,0 +1,114 @@
+//! `aws-sso-credential-process`: credential_process JSON for an IAM Identity Center (SSO) role.
+//!
+//! The flow, one module per step:
+//! 1. [`cli`] turns the arguments into a [`config::Target`];
+//! 2. [`config`] parses `~/.aws/config` with the AWS SDK's parser and resolves the target into an
+//!    [`config::SsoRole`] (plain data: session, account, role);
+//! 3. the hot path: [`role_credentials`] reads the AWS CLI's role cache; with at least 15 minutes
+//!    left, those credentials are printed and nothing else happens (no SDK client, no runtime
+//!    threads, no network);
+//! 4. the slow path, [`credentials`]: the SSO token from the CLI's cache ([`token`]), refreshed
+//!    with SSO-OIDC when due, exchanged with `GetRoleCredentials`, and cached;
+//! 5. [`output`] prints the document; on failure the binary prints one line from [`error`].
+//!
+//! I/O stays at the edges: the environment ([`env`]), the clock ([`clock`]) and therefore paths
+//! and endpoints are passed in, so the library runs the same against a temporary `HOME` and a
+//! loopback fake (see `examples/demo.rs`).
+
+pub mod aws;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod credentials;
+pub mod env;
+pub mod error;
+pub mod fs_util;
+pub mod json;
+pub mod output;
+pub mod role_credentials;
+pub mod secret;
+pub mod timestamp;
+pub mod token;
+
+use std::future::Future;
+use std::task::{Context as TaskContext, Poll, Waker};
+
+use time::OffsetDateTime;
+
+pub use crate::config::Target;
+use crate::config::{ConfigError, PROGRAM_NAME};
+pub use crate::env::Environment;
+pub use crate::error::{Error, ExitKind};
+use crate::role_credentials::RoleCredentials;
+
+/// What a run works with: the environment and the time, taken once at start-up.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    /// The environment variables.
+    pub env: Environment,
+    /// The current time.
+    pub now: OffsetDateTime,
+    /// The name this program was started as (argv\[0\]'s file name), to recognise itself in a
+    /// profile's `credential_process`.
+    pub program_name: Option<String>,
+}
+
+/// What a successful run did, for stderr warnings and the demo. Holds no secret.
+#[derive(Debug, Default, Clone)]
+pub struct Report {
+    /// Decisions taken, in order.
+    pub steps: Vec<String>,
+    /// AWS calls made, in order.
+    pub calls: Vec<&'static str>,
+    /// Things the user should know although the run succeeded.
+    pub warnings: Vec<String>,
+}
+
+/// Resolves `target` and returns credentials with at least 15 minutes left, from the cache or
+/// from AWS.
+pub fn run(target: &Target, invocation: &Invocation) -> Result<(RoleCredentials, Report), Error> {
+    let env = &invocation.env;
+    let mut report = Report::default();
+    let profile = config::profile_name(target, env);
+    let loaded = config::load(env, profile.as_deref())?;
+    let own_names: Vec<&str> = invocation.program_name.iter().map(String::as_str).collect();
+    let role = config::resolve(&loaded, target, &own_names)?;
+    let aws_dir = env.aws_dir().ok_or(ConfigError::NoHome)?;
+
+    let cache_path = role_credentials::cache_path(&aws_dir, &role);
+    if let Some(cached) = role_credentials::read_cached(&cache_path, &role) {
+        if cached.fresh_at(invocation.now) {
+            report.steps.push(format!("cached role credentials in {} are fresh", cache_path.display()));
+            return Ok((cached, report));
+        }
+        report.steps.push(format!("cached role credentials in {} expire within 15 minutes", cache_path.display()));
+    } else {
+        report.steps.push(format!("no usable cached role credentials in {}", cache_path.display()));
+    }
+
+    let connection = aws::Connection::new(env, &loaded.profiles, role.session.region())?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Error::Runtime)?;
+    let credentials =
+        runtime.block_on(credentials::fetch_and_cache(&role, &aws_dir, &connection, invocation.now, &mut report))?;
+    Ok((credentials, report))
+}
+
+/// The name users give the program; see [`config::PROGRAM_NAME`].
+pub const fn program_name() -> &'static str {
+    PROGRAM_NAME
+}
+
+/// Runs a future that completes without waiting (the SDK's profile loader reads files
+/// synchronously behind an `async` signature) without building a runtime; a runtime is started
+/// only if it ever does wait.
+pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    if let Poll::Ready(output) = future.as_mut().poll(&mut TaskContext::from_waker(Waker::noop())) {
+        return output;
+    }
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a current-thread runtime can be built")
+        .block_on(future)
+}
