@@ -102,9 +102,24 @@ pub fn endpoint_url(env: &Environment, profiles: &ProfileSet, service: Service) 
 #[derive(Debug, Clone)]
 pub struct Connection {
     region: String,
+    sso: Endpoint,
+    oidc: Endpoint,
+}
+
+/// One service's endpoint override and the HTTP client (with its proxy) that reaches it.
+#[derive(Debug, Clone)]
+struct Endpoint {
+    url: Option<String>,
     http_client: SharedHttpClient,
-    sso_endpoint: Option<String>,
-    oidc_endpoint: Option<String>,
+}
+
+impl Endpoint {
+    fn new(env: &Environment, profiles: &ProfileSet, service: Service) -> Result<Self, BadProxy> {
+        let url = endpoint_url(env, profiles, service);
+        // AWS endpoints are HTTPS unless an override says otherwise.
+        let https = url.as_deref().is_none_or(|u| !u.to_ascii_lowercase().starts_with("http://"));
+        Ok(Self { http_client: http_client(proxy_config(env, https)?), url })
+    }
 }
 
 /// A proxy variable that is not a usable URL.
@@ -118,14 +133,12 @@ pub struct BadProxy {
 }
 
 impl Connection {
-    /// Prepares clients for `region` with the endpoints and proxy this environment configures.
+    /// Prepares clients for `region` with the endpoints and proxies this environment configures.
     pub fn new(env: &Environment, profiles: &ProfileSet, region: &str) -> Result<Self, BadProxy> {
-        let proxy = proxy_config(env)?;
         Ok(Self {
             region: region.to_owned(),
-            http_client: http_client(proxy),
-            sso_endpoint: endpoint_url(env, profiles, Service::Sso),
-            oidc_endpoint: endpoint_url(env, profiles, Service::SsoOidc),
+            sso: Endpoint::new(env, profiles, Service::Sso)?,
+            oidc: Endpoint::new(env, profiles, Service::SsoOidc)?,
         })
     }
 
@@ -134,10 +147,10 @@ impl Connection {
         let mut config = aws_sdk_sso::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(self.region.clone()))
-            .http_client(self.http_client.clone())
+            .http_client(self.sso.http_client.clone())
             .timeout_config(timeouts())
             .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
-        if let Some(url) = &self.sso_endpoint {
+        if let Some(url) = &self.sso.url {
             config = config.endpoint_url(url);
         }
         aws_sdk_sso::Client::from_conf(config.build())
@@ -148,10 +161,10 @@ impl Connection {
         let mut config = aws_sdk_ssooidc::Config::builder()
             .behavior_version(aws_sdk_ssooidc::config::BehaviorVersion::latest())
             .region(aws_sdk_ssooidc::config::Region::new(self.region.clone()))
-            .http_client(self.http_client.clone())
+            .http_client(self.oidc.http_client.clone())
             .timeout_config(timeouts())
             .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
-        if let Some(url) = &self.oidc_endpoint {
+        if let Some(url) = &self.oidc.url {
             config = config.endpoint_url(url);
         }
         aws_sdk_ssooidc::Client::from_conf(config.build())
@@ -166,25 +179,15 @@ fn timeouts() -> TimeoutConfig {
         .build()
 }
 
-/// The proxy settings, from the usual variables (upper or lower case). AWS endpoints are HTTPS,
-/// so `HTTPS_PROXY` is the one that matters; `HTTP_PROXY` applies to plain-HTTP endpoints.
-fn proxy_config(env: &Environment) -> Result<Option<ProxyConfig>, BadProxy> {
-    let var = |upper: &'static str, lower: &'static str| {
-        env.get(upper).map(|v| (upper, v)).or_else(|| env.get(lower).map(|v| (upper, v)))
+/// The proxy for an HTTPS (or plain HTTP) endpoint, from the usual variables in upper or lower
+/// case: `HTTPS_PROXY` (or `HTTP_PROXY`), else `ALL_PROXY`; `NO_PROXY` lists the exceptions.
+fn proxy_config(env: &Environment, https: bool) -> Result<Option<ProxyConfig>, BadProxy> {
+    let var = |upper: &'static str| env.get(upper).or_else(|| env.get(&upper.to_ascii_lowercase())).map(|v| (upper, v));
+    let Some((variable, url)) = var(if https { "HTTPS_PROXY" } else { "HTTP_PROXY" }).or_else(|| var("ALL_PROXY"))
+    else {
+        return Ok(None);
     };
-    let https = var("HTTPS_PROXY", "https_proxy");
-    let http = var("HTTP_PROXY", "http_proxy");
-    let all = var("ALL_PROXY", "all_proxy");
-    let bad = |variable: &'static str| {
-        move |e: aws_smithy_http_client::proxy::ProxyError| BadProxy { variable, reason: e.to_string() }
-    };
-    let config = match (https, http, all) {
-        (Some((name, h)), Some((_, p)), _) if h == p => ProxyConfig::all(h).map_err(bad(name))?,
-        (Some((name, url)), _, _) => ProxyConfig::https(url).map_err(bad(name))?,
-        (None, Some((name, url)), _) => ProxyConfig::http(url).map_err(bad(name))?,
-        (None, None, Some((name, url))) => ProxyConfig::all(url).map_err(bad(name))?,
-        (None, None, None) => return Ok(None),
-    };
+    let config = ProxyConfig::all(url).map_err(|e| BadProxy { variable, reason: e.to_string() })?;
     Ok(Some(match env.get("NO_PROXY").or_else(|| env.get("no_proxy")) {
         Some(rules) => config.no_proxy(rules),
         None => config,
@@ -232,10 +235,16 @@ impl std::fmt::Display for CallFailure {
     }
 }
 
+const UNREADABLE_RESPONSE: &str = "the response was cut short or is not the expected JSON";
+
 /// Classifies an SDK error after the SDK's own retries.
 pub fn classify<E: ProvideErrorMetadata>(err: SdkError<E, HttpResponse>) -> CallFailure {
     let transient = |detail: String| CallFailure { kind: FailureKind::Transient, code: None, detail };
     match err {
+        // A success status whose body did not parse surfaces as an unmodelled service error.
+        SdkError::ServiceError(context) if context.raw().status().is_success() => {
+            transient(format!("{UNREADABLE_RESPONSE} (HTTP {})", context.raw().status().as_u16()))
+        }
         SdkError::ServiceError(context) => {
             let status = context.raw().status().as_u16();
             let code = context.err().code().unwrap_or("UnknownError").to_owned();
@@ -257,7 +266,7 @@ pub fn classify<E: ProvideErrorMetadata>(err: SdkError<E, HttpResponse>) -> Call
             "the request could not be sent".to_owned()
         }),
         // The response's own text is not repeated: it could hold anything, even a credential.
-        SdkError::ResponseError(_) => transient("the response was cut short or is not the expected JSON".to_owned()),
+        SdkError::ResponseError(_) => transient(UNREADABLE_RESPONSE.to_owned()),
         _ => {
             CallFailure { kind: FailureKind::Rejected, code: None, detail: "the request could not be built".to_owned() }
         }
@@ -317,11 +326,14 @@ mod tests {
 
     #[test]
     fn proxy_variables_are_validated() {
-        assert!(proxy_config(&Environment::default()).unwrap().is_none());
+        assert!(proxy_config(&Environment::default(), true).unwrap().is_none());
         let env = Environment::from_vars([("HTTPS_PROXY", "http://127.0.0.1:3128"), ("NO_PROXY", "127.0.0.1")]);
-        assert!(proxy_config(&env).unwrap().is_some());
+        assert!(proxy_config(&env, true).unwrap().is_some());
+        assert!(proxy_config(&env, false).unwrap().is_none());
+        let env = Environment::from_vars([("all_proxy", "http://127.0.0.1:3128")]);
+        assert!(proxy_config(&env, false).unwrap().is_some());
         let env = Environment::from_vars([("https_proxy", "not a url")]);
-        assert_eq!(proxy_config(&env).unwrap_err().variable, "HTTPS_PROXY");
+        assert_eq!(proxy_config(&env, true).unwrap_err().variable, "HTTPS_PROXY");
     }
 
     #[test]

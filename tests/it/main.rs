@@ -1,1 +1,20 @@
-//! placeholder
+//! Integration tests: the real binary, a temporary `HOME`, and the loopback fake of SSO and
+//! SSO-OIDC (`fake-aws`) reached through `AWS_ENDPOINT_URL_SSO`/`_SSO_OIDC`.
+
+/// TestEnv: temporary HOME, fake, running the binary, contract checks on every run.
+mod harness;
+
+/// Valid cached role credentials: printed with no AWS call and no token needed.
+mod cache_hit;
+/// Config layouts, command-line targets and configuration errors.
+mod config;
+/// Endpoint overrides and proxies.
+mod endpoints;
+/// AWS and transport failures, other failures, and the exit codes.
+mod failures;
+/// Role cache empty or stale: one GetRoleCredentials, cached in the CLI's format.
+mod fetch;
+/// The SSO session is gone: exit 3 and the exact `aws sso login` command.
+mod login_required;
+/// Token close to expiry or expired: CreateToken, token file rewritten for the CLI.
+mod refresh;

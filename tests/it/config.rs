@@ -1,0 +1,128 @@
+use crate::harness::*;
+use fake_aws::Route;
+use serde_json::json;
+
+const USAGE: i32 = 2;
+
+#[test]
+fn legacy_layout_uses_the_start_url_keyed_token_and_cache() {
+    let env = TestEnv::new();
+    let session = env.fake.seed_session();
+    env.write_token(&env.legacy_token_path(), &token_document(&session, 8 * HOUR));
+    let document = env.run_ok(&["--profile", "legacy"]);
+    assert_eq!(document["AccountId"], json!(ACCOUNT));
+    let cached = env.read_json(&env.legacy_role_cache_path());
+    assert_eq!(cached["Credentials"]["AccessKeyId"], document["AccessKeyId"]);
+}
+
+#[test]
+fn sso_session_flags_need_no_profile() {
+    let env = TestEnv::new();
+    env.login(8 * HOUR);
+    let document = env.run_ok(&["--sso-session", "my-sso", "--account-id", ACCOUNT, "--role-name", ROLE]);
+    assert_eq!(document["AccountId"], json!(ACCOUNT));
+    // Same session, account and role: the same CLI cache entry as the profile.
+    assert!(env.role_cache_path().exists());
+    assert_eq!(env.run_ok(&["--profile", "dev-sso"]), document);
+    assert_eq!(env.fake.calls(Route::GetRoleCredentials), 1);
+}
+
+#[test]
+fn start_url_flags_need_no_config_at_all() {
+    let env = TestEnv::empty();
+    env.fake.assign_role(ACCOUNT, ROLE);
+    let session = env.fake.seed_session();
+    env.write_token(&env.legacy_token_path(), &token_document(&session, 8 * HOUR));
+    let document =
+        env.run_ok(&["--start-url", START_URL, "--region", "us-east-1", "--account-id", ACCOUNT, "--role-name", ROLE]);
+    assert_eq!(document["AccountId"], json!(ACCOUNT));
+    assert!(env.legacy_role_cache_path().exists());
+}
+
+#[test]
+fn aws_config_file_and_aws_profile_are_honoured() {
+    let mut env = TestEnv::empty();
+    env.fake.assign_role(ACCOUNT, ROLE);
+    let alt = env.home.path().join("elsewhere.ini");
+    std::fs::write(&alt, CONFIG).unwrap();
+    env.set_env("AWS_CONFIG_FILE", alt.to_str().unwrap());
+    env.set_env("AWS_PROFILE", "dev-sso");
+    env.login(8 * HOUR);
+    env.run_ok(&[]);
+}
+
+#[test]
+fn missing_config_names_the_profile_and_the_file() {
+    let env = TestEnv::empty();
+    let line = env.run_err(&["--profile", "dev-sso"], USAGE);
+    let path = env.aws_dir().join("config");
+    assert_eq!(
+        line,
+        format!(
+            "aws-sso-credential-process: profile `dev-sso` not found in `{}` (the file does not exist)",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn incomplete_config_names_profile_file_and_keys() {
+    let env = TestEnv::empty();
+    env.write_config("[profile p]\nsso_session = s\nsso_account_id = 1\n\n[sso-session s]\nsso_start_url = https://x/start\nsso_region = us-east-1\n");
+    let line = env.run_err(&["--profile", "p"], USAGE);
+    assert_eq!(
+        line,
+        format!(
+            "aws-sso-credential-process: profile `p` in `{}` is missing sso_role_name",
+            env.aws_dir().join("config").display()
+        )
+    );
+    env.write_config("[profile p]\nsso_session = nope\nsso_account_id = 1\nsso_role_name = R\n");
+    let line = env.run_err(&["--profile", "p"], USAGE);
+    assert!(line.contains("profile `p` refers to sso-session `nope`, but `"), "{line}");
+}
+
+#[test]
+fn a_profile_that_runs_this_helper_is_refused_not_followed_forever() {
+    let env = TestEnv::new();
+    let line = env.run_err(&["--profile", "dev"], USAGE);
+    assert!(line.contains("profile `dev` in `"), "{line}");
+    assert!(line.contains("gets its credentials from this helper itself (credential_process = aws-sso-credential-process --profile dev-sso)"), "{line}");
+    assert!(line.ends_with("use the SSO profile it points to: --profile dev-sso"), "{line}");
+
+    // As run by a client for profile `dev` with no --profile: AWS_PROFILE=dev.
+    let mut env = TestEnv::new();
+    env.set_env("AWS_PROFILE", "dev");
+    let line = env.run_err(&[], USAGE);
+    assert!(line.contains("gets its credentials from this helper itself"), "{line}");
+    assert_eq!(env.fake.total_calls(), 0);
+}
+
+#[test]
+fn usage_errors_are_one_line_with_exit_2() {
+    let env = TestEnv::new();
+    for args in [
+        &["--profile", "a", "--sso-session", "s", "--account-id", "1", "--role-name", "R"][..],
+        &["--sso-session", "s"],
+        &["--unknown-flag"],
+        &["--profile", ""],
+    ] {
+        let line = env.run_err(args, USAGE);
+        assert!(!line.is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn help_and_version_go_to_stdout() {
+    let env = TestEnv::new();
+    let version = env.command(&["--version"]).output().unwrap();
+    assert!(version.status.success());
+    assert_eq!(
+        String::from_utf8(version.stdout).unwrap(),
+        format!("aws-sso-credential-process {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    let help = env.command(&["--help"]).output().unwrap();
+    assert!(help.status.success());
+    let text = String::from_utf8(help.stdout).unwrap();
+    assert!(text.contains("--sso-session") && text.contains("Exit codes"), "{text}");
+}
