@@ -13,6 +13,8 @@ use fake_aws::{FakeAws, SeededSession};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
+/// The secrets of [`TestEnv::write_cached_role_credentials`], checked like the fake's.
+pub const CACHED_SECRETS: [&str; 2] = ["cached-secret-access-key", "cached-session-token"];
 pub const START_URL: &str = "https://d-1234567890.awsapps.com/start";
 pub const ACCOUNT: &str = "111122223333";
 pub const ROLE: &str = "ReadOnly";
@@ -48,7 +50,6 @@ pub struct TestEnv {
     pub fake: FakeAws,
     extra_env: Vec<(String, String)>,
     removed_env: Vec<String>,
-    extra_secrets: Vec<String>,
 }
 
 pub struct Run {
@@ -73,7 +74,6 @@ impl TestEnv {
             fake: FakeAws::start(),
             extra_env: Vec::new(),
             removed_env: Vec::new(),
-            extra_secrets: Vec::new(),
         }
     }
 
@@ -92,11 +92,6 @@ impl TestEnv {
 
     pub fn remove_env(&mut self, name: &str) {
         self.removed_env.push(name.to_owned());
-    }
-
-    /// A value that must never appear on stderr, though the fake did not issue it.
-    pub fn add_secret(&mut self, secret: &str) {
-        self.extra_secrets.push(secret.to_owned());
     }
 
     pub fn token_path(&self) -> PathBuf {
@@ -172,8 +167,8 @@ impl TestEnv {
     }
 
     fn check_contract(&self, run: &Run) {
-        for secret in self.fake.secrets().iter().chain(&self.extra_secrets) {
-            assert!(!run.stderr.contains(secret.as_str()), "a secret reached stderr: {}", run.stderr);
+        for secret in self.fake.secrets().iter().map(String::as_str).chain(CACHED_SECRETS) {
+            assert!(!run.stderr.contains(secret), "a secret reached stderr: {}", run.stderr);
         }
         if run.code == 0 {
             assert!(run.stdout.ends_with('\n') && run.stdout.matches('\n').count() == 1, "stdout: {:?}", run.stdout);
@@ -200,12 +195,13 @@ impl TestEnv {
         run.stderr.trim_end().to_owned()
     }
 
-    /// Writes the CLI's role cache file with credentials expiring `expires_in` from now.
+    /// Writes the CLI's role cache file with credentials expiring `expires_in` from now; its
+    /// secrets are in [`CACHED_SECRETS`].
     pub fn write_cached_role_credentials(&self, expires_in: time::Duration) -> Value {
         let credentials = json!({
             "AccessKeyId": "ASIACACHED0000000001",
-            "SecretAccessKey": "cached-secret-access-key",
-            "SessionToken": "cached-session-token",
+            "SecretAccessKey": CACHED_SECRETS[0],
+            "SessionToken": CACHED_SECRETS[1],
             "Expiration": timestamp::format(now() + expires_in),
         });
         let document = json!({"ProviderType": "sso", "Credentials": credentials});

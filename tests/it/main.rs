@@ -1,6 +1,9 @@
 //! Integration tests: the real binary, a temporary `HOME`, and the loopback fake of SSO and
 //! SSO-OIDC (`fake-aws`) reached through `AWS_ENDPOINT_URL_SSO`/`_SSO_OIDC`.
 
+// The harness is outside the program: it may read the real clock and environment.
+#![allow(clippy::disallowed_methods, unreachable_pub)]
+
 /// TestEnv: temporary HOME, fake, running the binary, contract checks on every run.
 mod harness;
 
