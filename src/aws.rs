@@ -239,6 +239,15 @@ const UNREADABLE_RESPONSE: &str = "the response was cut short or is not the expe
 
 /// Classifies an SDK error after the SDK's own retries.
 pub fn classify<E: ProvideErrorMetadata>(err: SdkError<E, HttpResponse>) -> CallFailure {
+    classify_with_description(err, None)
+}
+
+/// [`classify`], with the message to show when the error has none of its own (SSO-OIDC puts its
+/// text in the OAuth `error_description` field rather than `message`).
+pub fn classify_with_description<E: ProvideErrorMetadata>(
+    err: SdkError<E, HttpResponse>,
+    description: Option<&str>,
+) -> CallFailure {
     let transient = |detail: String| CallFailure { kind: FailureKind::Transient, code: None, detail };
     match err {
         // A success status whose body did not parse surfaces as an unmodelled service error.
@@ -248,7 +257,7 @@ pub fn classify<E: ProvideErrorMetadata>(err: SdkError<E, HttpResponse>) -> Call
         SdkError::ServiceError(context) => {
             let status = context.raw().status().as_u16();
             let code = context.err().code().unwrap_or("UnknownError").to_owned();
-            let message = context.err().message().map(one_line).unwrap_or_default();
+            let message = context.err().message().or(description).map(one_line).unwrap_or_default();
             let detail = if message.is_empty() {
                 format!("{code} (HTTP {status})")
             } else {

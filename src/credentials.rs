@@ -87,7 +87,7 @@ async fn usable_token(
     };
     let decision = token::decide(&token, now);
     report.steps.push(format!(
-        "SSO token in {} expires at {}: {decision:?}",
+        "SSO token in {} expires at {}: {decision}",
         path.display(),
         timestamp::format(token.expires_at)
     ));

@@ -172,6 +172,17 @@ pub enum TokenDecision {
     LoginRequired(NotRefreshable),
 }
 
+impl std::fmt::Display for TokenDecision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Use => f.write_str("use it"),
+            Self::RefreshOrUse => f.write_str("less than 15 minutes left, refresh it"),
+            Self::MustRefresh => f.write_str("expired, refresh it"),
+            Self::LoginRequired(why) => write!(f, "expired and cannot be refreshed: {why}"),
+        }
+    }
+}
+
 /// The refresh policy: a pure function of the token and the time.
 pub fn decide(token: &CachedToken, now: OffsetDateTime) -> TokenDecision {
     let expired = token.expires_at <= now;

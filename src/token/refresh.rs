@@ -1,7 +1,9 @@
 //! SSO-OIDC `CreateToken` with grant type `refresh_token`: a new access token without a human.
 
 use super::RefreshGrant;
-use crate::aws::{CallFailure, FailureKind, classify};
+use aws_sdk_ssooidc::operation::create_token::CreateTokenError;
+
+use crate::aws::{CallFailure, FailureKind, classify_with_description};
 use crate::secret::Secret;
 
 /// What `CreateToken` returned.
@@ -25,7 +27,10 @@ pub async fn create_token(client: &aws_sdk_ssooidc::Client, grant: &RefreshGrant
         .refresh_token(grant.refresh_token.expose())
         .send()
         .await
-        .map_err(classify)?;
+        .map_err(|err| {
+            let description = err.as_service_error().and_then(error_description).map(str::to_owned);
+            classify_with_description(err, description.as_deref())
+        })?;
     let access_token = output.access_token().filter(|t| !t.is_empty()).ok_or_else(|| CallFailure {
         kind: FailureKind::Transient,
         code: None,
@@ -43,4 +48,18 @@ pub async fn create_token(client: &aws_sdk_ssooidc::Client, grant: &RefreshGrant
         expires_in: output.expires_in(),
         refresh_token: output.refresh_token().filter(|t| !t.is_empty()).map(Secret::new),
     })
+}
+
+/// The OAuth `error_description` of the errors a refresh can meet.
+fn error_description(err: &CreateTokenError) -> Option<&str> {
+    match err {
+        CreateTokenError::InvalidGrantException(e) => e.error_description(),
+        CreateTokenError::ExpiredTokenException(e) => e.error_description(),
+        CreateTokenError::InvalidClientException(e) => e.error_description(),
+        CreateTokenError::UnauthorizedClientException(e) => e.error_description(),
+        CreateTokenError::AccessDeniedException(e) => e.error_description(),
+        CreateTokenError::InvalidRequestException(e) => e.error_description(),
+        CreateTokenError::InternalServerException(e) => e.error_description(),
+        _ => None,
+    }
 }

@@ -13,6 +13,8 @@ mod cache_hit;
 mod config;
 /// Endpoint overrides and proxies.
 mod endpoints;
+/// The demo example, run as a test.
+mod examples;
 /// AWS and transport failures, other failures, and the exit codes.
 mod failures;
 /// Role cache empty or stale: one GetRoleCredentials, cached in the CLI's format.

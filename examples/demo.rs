@@ -1,0 +1,141 @@
+//! `cargo run --example demo`: the real code path — config, token refresh, GetRoleCredentials,
+//! JSON out, cache hit, and a session that is gone — against a loopback fake of IAM Identity
+//! Center, in a temporary HOME. Needs no AWS account and touches nothing outside that folder.
+
+// The demo talks to a person on stdout; the program itself never does.
+#![allow(clippy::print_stdout, clippy::disallowed_methods)]
+
+use std::io::{self, Write};
+
+use aws_sso_credential_process::{Environment, Invocation, Target, clock, output, run, timestamp};
+use fake_aws::FakeAws;
+use serde_json::{Value, json};
+
+const CONFIG: &str = "\
+[sso-session my-sso]
+sso_start_url = https://d-1234567890.awsapps.com/start
+sso_region = us-east-1
+sso_registration_scopes = sso:account:access
+
+[profile dev-sso]
+sso_session = my-sso
+sso_account_id = 111122223333
+sso_role_name = ReadOnly
+region = us-east-1
+
+[profile dev]
+credential_process = aws-sso-credential-process --profile dev-sso
+";
+
+fn main() -> io::Result<()> {
+    demo(&mut io::stdout().lock())
+}
+
+/// Runs the three scenarios and describes them on `out`.
+pub fn demo(out: &mut dyn Write) -> io::Result<()> {
+    let fake = FakeAws::start();
+    fake.assign_role("111122223333", "ReadOnly");
+    let home = tempfile::tempdir()?;
+    let aws_dir = home.path().join(".aws");
+    std::fs::create_dir_all(aws_dir.join("sso/cache"))?;
+    std::fs::write(aws_dir.join("config"), CONFIG)?;
+    let env = Environment::from_vars([
+        ("HOME", home.path().to_str().expect("temporary paths are UTF-8")),
+        ("AWS_ENDPOINT_URL_SSO", &fake.url()),
+        ("AWS_ENDPOINT_URL_SSO_OIDC", &fake.url()),
+    ]);
+    let target = Target::Profile(Some("dev-sso".to_owned()));
+
+    writeln!(out, "aws-sso-credential-process demo: a temporary HOME ({}) and a loopback fake", home.path().display())?;
+    writeln!(out, "of the SSO portal and SSO-OIDC at {}. ~/.aws/config:\n", fake.url())?;
+    for line in CONFIG.lines() {
+        writeln!(out, "    {line}")?;
+    }
+
+    // What `aws sso login --sso-session my-sso` leaves behind, 7 h 50 min ago.
+    let session = fake.seed_session();
+    let now = clock::now();
+    let token_path = aws_dir.join("sso/cache/0ad374308c5a4e22f723adf10145eafad7c4031c.json");
+    let token = json!({
+        "startUrl": "https://d-1234567890.awsapps.com/start", "region": "us-east-1",
+        "accessToken": session.access_token, "expiresAt": timestamp::format(now + time::Duration::minutes(10)),
+        "clientId": session.client_id, "clientSecret": session.client_secret,
+        "registrationExpiresAt": timestamp::format(now + time::Duration::days(80)),
+        "refreshToken": session.refresh_token,
+    });
+    std::fs::write(&token_path, token.to_string())?;
+    writeln!(
+        out,
+        "\n`aws sso login --sso-session my-sso` ran earlier; its token (in ~/.aws/sso/cache/{})",
+        file_name(&token_path)
+    )?;
+    writeln!(out, "expires in 10 minutes, inside the 15-minute refresh window.")?;
+
+    let mut calls_before = 0;
+    for (title, prepare) in [
+        ("1. First call: refresh the token, fetch role credentials", None),
+        ("2. Second call: served from the AWS CLI's role cache", None),
+        ("3. The session is gone (credentials expired, refresh token revoked)", Some(())),
+    ] {
+        if prepare.is_some() {
+            for entry in std::fs::read_dir(aws_dir.join("cli/cache"))? {
+                std::fs::remove_file(entry?.path())?;
+            }
+            let mut expired: Value = serde_json::from_slice(&std::fs::read(&token_path)?)?;
+            expired["expiresAt"] = json!(timestamp::format(now - time::Duration::minutes(1)));
+            let refresh_token = expired["refreshToken"].as_str().unwrap_or_default().to_owned();
+            fake.revoke_refresh_token(&refresh_token);
+            std::fs::write(&token_path, expired.to_string())?;
+        }
+        writeln!(out, "\n{title}\n$ aws-sso-credential-process --profile dev-sso")?;
+        let invocation = Invocation { env: env.clone(), now: clock::now(), program_name: None };
+        let result = run(&target, &invocation);
+        let calls: Vec<String> =
+            fake.requests().iter().skip(calls_before).map(|r| format!("{} {}", r.method, r.path)).collect();
+        calls_before = fake.total_calls();
+        match result {
+            Ok((credentials, report)) => {
+                for step in &report.steps {
+                    writeln!(out, "    - {step}")?;
+                }
+                let document: Value = serde_json::from_str(&output::credential_process_json(&credentials))?;
+                writeln!(
+                    out,
+                    "    AWS calls: {}",
+                    if calls.is_empty() { "none".to_owned() } else { calls.join(", ") }
+                )?;
+                writeln!(out, "    stdout (secrets shortened here): {}", shortened(document))?;
+            }
+            Err(error) => {
+                writeln!(
+                    out,
+                    "    AWS calls: {}",
+                    if calls.is_empty() { "none".to_owned() } else { calls.join(", ") }
+                )?;
+                writeln!(out, "    stdout: (empty)")?;
+                writeln!(out, "    stderr: aws-sso-credential-process: {}", error.one_line())?;
+                writeln!(out, "    exit code: {}", error.exit_kind() as u8)?;
+            }
+        }
+    }
+    writeln!(out, "\nThe token file was rewritten in the AWS CLI's format (0600, unknown fields kept), so the CLI")?;
+    writeln!(
+        out,
+        "and the SDKs keep using the refreshed token; nothing outside {} was touched.",
+        home.path().display()
+    )?;
+    Ok(())
+}
+
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+fn shortened(mut document: Value) -> Value {
+    for key in ["SecretAccessKey", "SessionToken"] {
+        if let Some(text) = document[key].as_str() {
+            document[key] = json!(format!("{}…", &text[..8.min(text.len())]));
+        }
+    }
+    document
+}
