@@ -6,8 +6,9 @@
 #![allow(clippy::print_stdout, clippy::disallowed_methods)]
 
 use std::io::{self, Write};
+use std::time::Duration;
 
-use aws_sso_credential_process::{Environment, Invocation, Target, clock, output, run, timestamp};
+use aws_sso_credential_process::{Environment, Invocation, Request, Target, clock, output, run, timestamp};
 use fake_aws::FakeAws;
 use serde_json::{Value, json};
 
@@ -41,10 +42,12 @@ pub fn demo(out: &mut dyn Write) -> io::Result<()> {
     std::fs::write(aws_dir.join("config"), CONFIG)?;
     let env = Environment::from_vars([
         ("HOME", home.path().to_str().expect("temporary paths are UTF-8")),
+        // Lock files go under the temporary HOME too (`~/.cache/aws-sso-credential-process`).
         ("AWS_ENDPOINT_URL_SSO", &fake.url()),
         ("AWS_ENDPOINT_URL_SSO_OIDC", &fake.url()),
     ]);
-    let target = Target::Profile(Some("dev-sso".to_owned()));
+    let request =
+        Request { target: Target::Profile(Some("dev-sso".to_owned())), lock_timeout: Duration::from_secs(30) };
 
     writeln!(out, "aws-sso-credential-process demo: a temporary HOME ({}) and a loopback fake", home.path().display())?;
     writeln!(out, "of the SSO portal and SSO-OIDC at {}. ~/.aws/config:\n", fake.url())?;
@@ -89,7 +92,7 @@ pub fn demo(out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out, "\n{title}\n$ aws-sso-credential-process --profile dev-sso")?;
         let invocation = Invocation { env: env.clone(), now: clock::now(), program_name: None };
-        let result = run(&target, &invocation);
+        let result = run(&request, &invocation);
         let calls: Vec<String> =
             fake.requests().iter().skip(calls_before).map(|r| format!("{} {}", r.method, r.path)).collect();
         calls_before = fake.total_calls();

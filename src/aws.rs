@@ -149,7 +149,7 @@ impl Connection {
             .region(Region::new(self.region.clone()))
             .http_client(self.sso.http_client.clone())
             .timeout_config(timeouts())
-            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+            .retry_config(retries());
         if let Some(url) = &self.sso.url {
             config = config.endpoint_url(url);
         }
@@ -163,12 +163,21 @@ impl Connection {
             .region(aws_sdk_ssooidc::config::Region::new(self.region.clone()))
             .http_client(self.oidc.http_client.clone())
             .timeout_config(timeouts())
-            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+            .retry_config(retries());
         if let Some(url) = &self.oidc.url {
             config = config.endpoint_url(url);
         }
         aws_sdk_ssooidc::Client::from_conf(config.build())
     }
+}
+
+/// Jittered exponential backoff from 250 ms, at most 2 s between attempts: a small total budget,
+/// since a credential_process has a caller waiting and the shared back-off covers longer storms.
+fn retries() -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(MAX_ATTEMPTS)
+        .with_initial_backoff(Duration::from_millis(250))
+        .with_max_backoff(Duration::from_secs(2))
 }
 
 fn timeouts() -> TimeoutConfig {
@@ -227,6 +236,16 @@ pub enum FailureKind {
     Rejected,
     /// Throttling, a 5xx, a timeout, a connection failure or an unreadable response.
     Transient,
+}
+
+impl CallFailure {
+    /// Whether AWS asked us to slow down (after the SDK's own retries).
+    pub fn is_throttling(&self) -> bool {
+        matches!(
+            self.code.as_deref(),
+            Some("TooManyRequestsException" | "ThrottlingException" | "Throttling" | "SlowDownException")
+        )
+    }
 }
 
 impl std::fmt::Display for CallFailure {

@@ -1,6 +1,7 @@
 //! Command-line arguments → a [`Target`].
 
 use std::ffi::OsString;
+use std::time::Duration;
 
 use clap::{ArgGroup, Parser};
 
@@ -47,6 +48,20 @@ pub struct Args {
     /// Permission set (role) name, with --sso-session or --start-url
     #[arg(long, value_name = "NAME", requires = "session")]
     role_name: Option<String>,
+
+    /// Seconds to wait for another caller that is already refreshing or fetching the same
+    /// credentials before giving up
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::lock::DEFAULT_TIMEOUT.as_secs())]
+    lock_timeout: u64,
+}
+
+/// A parsed command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    /// Which role to get credentials for.
+    pub target: Target,
+    /// How long to wait for a lock held by another caller.
+    pub lock_timeout: Duration,
 }
 
 /// Why parsing did not produce a target.
@@ -59,7 +74,7 @@ pub enum NotRun {
 }
 
 /// Parses the command line.
-pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Target, NotRun> {
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Request, NotRun> {
     let args = Args::try_parse_from(args).map_err(|err| match err.kind() {
         clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
             NotRun::Info(err.render().to_string())
@@ -77,7 +92,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Target, NotRun>
     let profile = nonempty("profile", args.profile)?;
     let account_id = nonempty("account-id", args.account_id)?.unwrap_or_default();
     let role_name = nonempty("role-name", args.role_name)?.unwrap_or_default();
-    Ok(match (nonempty("sso-session", args.sso_session)?, nonempty("start-url", args.start_url)?) {
+    let target = match (nonempty("sso-session", args.sso_session)?, nonempty("start-url", args.start_url)?) {
         (Some(name), _) => Target::SsoSession { name, account_id, role_name },
         (None, Some(start_url)) => Target::StartUrl {
             start_url,
@@ -86,7 +101,8 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Target, NotRun>
             role_name,
         },
         (None, None) => Target::Profile(profile),
-    })
+    };
+    Ok(Request { target, lock_timeout: Duration::from_secs(args.lock_timeout) })
 }
 
 #[cfg(test)]
@@ -95,6 +111,16 @@ mod tests {
 
     fn parse_words(words: &str) -> Result<Target, NotRun> {
         parse(std::iter::once("aws-sso-credential-process").chain(words.split_whitespace()).map(OsString::from))
+            .map(|request| request.target)
+    }
+
+    #[test]
+    fn lock_timeout() {
+        let request = parse(["x", "--lock-timeout", "5"].map(OsString::from)).unwrap();
+        assert_eq!(request.lock_timeout, Duration::from_secs(5));
+        let request = parse(["x"].map(OsString::from)).unwrap();
+        assert_eq!(request.lock_timeout, crate::lock::DEFAULT_TIMEOUT);
+        assert!(matches!(parse(["x", "--lock-timeout", "-1"].map(OsString::from)), Err(NotRun::Usage(_))));
     }
 
     #[test]

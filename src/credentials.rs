@@ -1,145 +1,306 @@
-//! The slow path: a usable SSO token (refreshed if due), then `GetRoleCredentials`, then the cache.
+//! The slow path: role lock, double check, a usable SSO token (refreshed under the token lock if
+//! due), `GetRoleCredentials`, the cache, and graceful degradation.
 //!
 //! Only reached when the role credential cache has nothing fresh; this is where SDK clients are
-//! built and the network is used.
+//! built and the network is used. See `docs/design.md` for the lock protocol.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use crate::aws::{Connection, FailureKind};
+use crate::aws::{CallFailure, Connection, FailureKind};
 use crate::config::{SsoRole, SsoSession};
 use crate::error::Error;
+use crate::lock::{self, LockDir, LockError, LockGuard};
 use crate::role_credentials::{self, FetchError, RoleCredentials};
 use crate::secret::Secret;
 use crate::token::cache::{self as token_cache, ReadError};
-use crate::token::{self, NotRefreshable, TokenDecision, refresh};
-use crate::{Report, timestamp};
+use crate::token::{self, CachedToken, InvalidToken, NotRefreshable, TokenDecision, refresh};
+use crate::{Report, backoff, timestamp};
 
-/// Gets fresh role credentials from AWS and caches them where the AWS CLI does.
-pub async fn fetch_and_cache(
-    role: &SsoRole,
-    aws_dir: &Path,
-    connection: &Connection,
-    now: OffsetDateTime,
-    report: &mut Report,
-) -> Result<RoleCredentials, Error> {
-    let access_token = usable_token(role, aws_dir, connection, now, report).await?;
-    let credentials = match role_credentials::fetch(&connection.sso(), &access_token, role).await {
-        Ok(credentials) => credentials,
-        Err(FetchError::TokenRejected(_)) => {
-            return Err(login_required(&role.session, "has a token the SSO portal refused (expired or revoked)"));
-        }
-        Err(FetchError::Failed(failure)) => {
-            let hint = match (failure.kind, failure.code.as_deref()) {
-                (FailureKind::Transient, _) => Some("try again later".to_owned()),
-                (_, Some("ForbiddenException" | "ResourceNotFoundException")) => Some(
-                    "check sso_account_id and sso_role_name, or ask your administrator to assign you this role"
-                        .to_owned(),
-                ),
-                _ => None,
-            };
-            return Err(Error::Aws {
-                operation: "GetRoleCredentials",
-                target: format!("for role {} in account {}", role.role_name, role.account_id),
-                failure,
-                hint,
-            });
-        }
-    };
-    report.calls.push("GetRoleCredentials");
-    report.steps.push(format!("fetched role credentials expiring at {}", timestamp::format(credentials.expiration)));
-    if !credentials.fresh_at(now) {
-        return Err(Error::ShortLivedCredentials {
-            role: role.role_name.clone(),
-            account: role.account_id.clone(),
-            expiration: timestamp::format(credentials.expiration),
-        });
-    }
-    let path = role_credentials::cache_path(aws_dir, role);
-    match crate::fs_util::write_atomically(&path, &role_credentials::cache_file_bytes(&credentials)) {
-        Ok(()) => report.steps.push(format!("cached them in {}", path.display())),
-        // Not fatal: the credentials are good, the next run simply fetches again.
-        Err(e) => report.warnings.push(format!("cannot write the role credential cache `{}`: {e}", path.display())),
-    }
-    Ok(credentials)
+/// Cached credentials are served despite a transient failure only with at least this much left.
+pub const DEGRADED_MIN_REMAINING: time::Duration = time::Duration::minutes(1);
+
+/// Pauses before re-reading a token file that was not valid JSON: the AWS CLI rewrites it in
+/// place (truncate, then write), so a reader can catch it half-written.
+const TOKEN_REREAD_PAUSES: [Duration; 3] =
+    [Duration::from_millis(25), Duration::from_millis(75), Duration::from_millis(150)];
+
+/// Everything the slow path works with.
+#[derive(Debug)]
+pub struct SlowPath<'a> {
+    /// The role to get credentials for.
+    pub role: &'a SsoRole,
+    /// `~/.aws`.
+    pub aws_dir: &'a Path,
+    /// Where the locks are; `None` if there is no cache folder (then nothing is locked).
+    pub locks: Option<LockDir>,
+    /// How long to wait for a lock.
+    pub lock_timeout: Duration,
+    /// Clients for the session's region.
+    pub connection: Connection,
+    /// The time the run started.
+    pub now: OffsetDateTime,
 }
 
-/// The access token to use, refreshing it first if it expires within the refresh window.
-async fn usable_token(
-    role: &SsoRole,
-    aws_dir: &Path,
-    connection: &Connection,
-    now: OffsetDateTime,
-    report: &mut Report,
-) -> Result<Secret, Error> {
-    let session = &role.session;
-    let path = token_cache::token_path(aws_dir, session);
-    let token = match token_cache::read(&path) {
-        Ok(token) => token,
-        Err(ReadError::Missing) => {
-            return Err(login_required(session, &format!("has no cached token (no `{}`)", path.display())));
+impl SlowPath<'_> {
+    /// Fresh credentials, or, if getting them fails for a reason that may pass, the stale ones
+    /// from the cache while they are still valid (with a warning).
+    pub fn credentials(&self, stale: Option<RoleCredentials>, report: &mut Report) -> Result<RoleCredentials, Error> {
+        match self.locked_fetch(report) {
+            Err(error) if error.is_transient() => match stale {
+                Some(cached) if cached.expiration - self.now >= DEGRADED_MIN_REMAINING => {
+                    report.warnings.push(format!(
+                        "{}; using cached credentials that expire at {}",
+                        error.one_line(),
+                        timestamp::format(cached.expiration)
+                    ));
+                    Ok(cached)
+                }
+                _ => Err(error),
+            },
+            other => other,
         }
-        Err(ReadError::Invalid(why)) => {
-            return Err(login_required(session, &format!("has an unusable token file `{}`: {why}", path.display())));
-        }
-        Err(ReadError::Io(source)) => return Err(Error::Io { what: "read the SSO token", path, source }),
-    };
-    let decision = token::decide(&token, now);
-    report.steps.push(format!(
-        "SSO token in {} expires at {}: {decision}",
-        path.display(),
-        timestamp::format(token.expires_at)
-    ));
-    let grant = match (decision, token.usable_grant(now)) {
-        (TokenDecision::Use, _) => return Ok(token.access_token),
-        (TokenDecision::LoginRequired(why), _) | (_, Err(why)) => {
-            let mut reason = format!("has expired and cannot be refreshed ({why}");
-            if why == NotRefreshable::NoRefreshToken && matches!(session, SsoSession::Legacy { .. }) {
-                reason.push_str("; the legacy sso_start_url layout never gets one, an [sso-session] section does");
-            }
-            reason.push(')');
-            return Err(login_required(session, &reason));
-        }
-        (TokenDecision::RefreshOrUse | TokenDecision::MustRefresh, Ok(grant)) => grant,
-    };
-    match refresh::create_token(&connection.oidc(), grant).await {
-        Ok(new) => {
-            report.calls.push("CreateToken");
-            let refreshed = token.refreshed(&new, now);
-            match token_cache::write(&path, &refreshed) {
-                Ok(()) => report.steps.push(format!(
-                    "refreshed the SSO token (now expires at {}) and wrote it back",
-                    timestamp::format(refreshed.expires_at)
-                )),
-                Err(e) => report.warnings.push(format!(
-                    "refreshed the SSO token but cannot write it back to `{}` ({e}); other tools may need `{}`",
-                    path.display(),
-                    session.login_command()
-                )),
-            }
-            Ok(refreshed.access_token)
-        }
-        Err(failure) if decision == TokenDecision::RefreshOrUse => {
-            // Still valid for a few minutes: use it, as the AWS CLI and SDKs do.
-            report.warnings.push(format!(
-                "could not refresh the {session} ({failure}); using the current token, which expires at {}",
-                timestamp::format(token.expires_at)
-            ));
-            Ok(token.access_token)
-        }
-        Err(failure) => match failure.kind {
-            FailureKind::Rejected => {
-                Err(login_required(session, &format!("has expired and its refresh was refused ({failure})")))
-            }
-            FailureKind::Transient => Err(Error::Aws {
-                operation: "CreateToken",
-                target: format!("to refresh the {session}"),
-                failure,
-                hint: Some("try again later".to_owned()),
-            }),
-        },
     }
+
+    fn cache_path(&self) -> PathBuf {
+        role_credentials::cache_path(self.aws_dir, self.role)
+    }
+
+    fn token_path(&self) -> PathBuf {
+        token_cache::token_path(self.aws_dir, &self.role.session)
+    }
+
+    /// Under the role lock: the double check, the back-off, then the fetch.
+    fn locked_fetch(&self, report: &mut Report) -> Result<RoleCredentials, Error> {
+        let role = self.role;
+        let what = format!("fetching role credentials for {} in account {}", role.role_name, role.account_id);
+        let _role_lock = self.lock(|locks| locks.role_lock(&self.cache_path()), what, report)?;
+        // Another caller may have fetched them while we waited for the lock.
+        if let Some(cached) = role_credentials::read_cached(&self.cache_path(), role).filter(|c| c.fresh_at(self.now)) {
+            report.steps.push("another caller cached fresh role credentials while we waited: using them".to_owned());
+            return Ok(cached);
+        }
+        self.check_backoff()?;
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Error::Runtime)?;
+        runtime.block_on(self.fetch_and_cache(report))
+    }
+
+    fn lock(
+        &self,
+        path: impl FnOnce(&LockDir) -> PathBuf,
+        what: String,
+        report: &mut Report,
+    ) -> Result<Option<LockGuard>, Error> {
+        let Some(locks) = &self.locks else {
+            report.steps.push("no cache folder for lock files: going on without locking".to_owned());
+            return Ok(None);
+        };
+        let path = path(locks);
+        match lock::acquire(&path, self.lock_timeout) {
+            Ok(guard) => Ok(Some(guard)),
+            // Locking is an optimisation for many callers, not a condition for one to work.
+            Err(LockError::Unavailable(e)) => {
+                report.steps.push(format!("cannot lock `{}` ({e}): going on without the lock", path.display()));
+                Ok(None)
+            }
+            Err(LockError::Timeout { waited, holder }) => {
+                Err(Error::LockTimeout { what, waited_secs: waited.as_secs(), holder, path })
+            }
+        }
+    }
+
+    fn check_backoff(&self) -> Result<(), Error> {
+        let Some(locks) = &self.locks else { return Ok(()) };
+        match backoff::active_until(&locks.backoff_file(&self.token_path()), self.now) {
+            Some(until) => {
+                Err(Error::BackingOff { session: self.role.session.to_string(), until: timestamp::format(until) })
+            }
+            None => Ok(()),
+        }
+    }
+
+    fn record_backoff(&self, failure: &CallFailure) {
+        if let (true, Some(locks)) = (failure.is_throttling(), &self.locks) {
+            backoff::record(&locks.backoff_file(&self.token_path()), self.now);
+        }
+    }
+
+    /// Gets fresh role credentials from AWS and caches them where the AWS CLI does.
+    async fn fetch_and_cache(&self, report: &mut Report) -> Result<RoleCredentials, Error> {
+        let role = self.role;
+        let access_token = self.usable_token(report).await?;
+        let credentials = match role_credentials::fetch(&self.connection.sso(), &access_token, role).await {
+            Ok(credentials) => credentials,
+            Err(FetchError::TokenRejected(_)) => {
+                return Err(login_required(&role.session, "has a token the SSO portal refused (expired or revoked)"));
+            }
+            Err(FetchError::Failed(failure)) => {
+                self.record_backoff(&failure);
+                let hint = match (failure.kind, failure.code.as_deref()) {
+                    (FailureKind::Transient, _) => Some("try again later".to_owned()),
+                    (_, Some("ForbiddenException" | "ResourceNotFoundException")) => Some(
+                        "check sso_account_id and sso_role_name, or ask your administrator to assign you this role"
+                            .to_owned(),
+                    ),
+                    _ => None,
+                };
+                return Err(Error::Aws {
+                    operation: "GetRoleCredentials",
+                    target: format!("for role {} in account {}", role.role_name, role.account_id),
+                    failure,
+                    hint,
+                });
+            }
+        };
+        report.calls.push("GetRoleCredentials");
+        report
+            .steps
+            .push(format!("fetched role credentials expiring at {}", timestamp::format(credentials.expiration)));
+        if !credentials.fresh_at(self.now) {
+            return Err(Error::ShortLivedCredentials {
+                role: role.role_name.clone(),
+                account: role.account_id.clone(),
+                expiration: timestamp::format(credentials.expiration),
+            });
+        }
+        let path = self.cache_path();
+        match crate::fs_util::write_atomically(&path, &role_credentials::cache_file_bytes(&credentials)) {
+            Ok(()) => report.steps.push(format!("cached them in {}", path.display())),
+            // Not fatal: the credentials are good, the next run simply fetches again.
+            Err(e) => report.warnings.push(format!("cannot write the role credential cache `{}`: {e}", path.display())),
+        }
+        Ok(credentials)
+    }
+
+    /// The access token to use, refreshing it first (under the token lock) if it expires within
+    /// the refresh window.
+    async fn usable_token(&self, report: &mut Report) -> Result<Secret, Error> {
+        let session = &self.role.session;
+        let path = self.token_path();
+        let token = read_token(&path, session).await?;
+        let decision = token::decide(&token, self.now);
+        report.steps.push(format!(
+            "SSO token in {} expires at {}: {decision}",
+            path.display(),
+            timestamp::format(token.expires_at)
+        ));
+        match decision {
+            TokenDecision::Use => return Ok(token.access_token),
+            TokenDecision::LoginRequired(why) => return Err(cannot_refresh(session, why)),
+            TokenDecision::RefreshOrUse | TokenDecision::MustRefresh => {}
+        }
+
+        let _token_lock = self.lock(|locks| locks.token_lock(&path), format!("refreshing the {session}"), report)?;
+        // Another caller may have refreshed it while we waited for the lock.
+        let mut token = read_token(&path, session).await?;
+        let mut rotated_elsewhere = false;
+        loop {
+            let decision = token::decide(&token, self.now);
+            let grant = match (decision, token.usable_grant(self.now)) {
+                (TokenDecision::Use, _) => {
+                    report.steps.push("another process refreshed the SSO token meanwhile: using it".to_owned());
+                    return Ok(token.access_token);
+                }
+                (TokenDecision::LoginRequired(why), _) | (_, Err(why)) => return Err(cannot_refresh(session, why)),
+                (_, Ok(grant)) => grant,
+            };
+            let failure = match refresh::create_token(&self.connection.oidc(), grant).await {
+                Ok(new) => {
+                    report.calls.push("CreateToken");
+                    let refreshed = token.refreshed(&new, self.now);
+                    match token_cache::write(&path, &refreshed) {
+                        Ok(()) => report.steps.push(format!(
+                            "refreshed the SSO token (now expires at {}) and wrote it back",
+                            timestamp::format(refreshed.expires_at)
+                        )),
+                        Err(e) => report.warnings.push(format!(
+                            "refreshed the SSO token but cannot write it back to `{}` ({e}); other tools may need `{}`",
+                            path.display(),
+                            session.login_command()
+                        )),
+                    }
+                    return Ok(refreshed.access_token);
+                }
+                Err(failure) => failure,
+            };
+            // invalid_grant: someone outside our locks (the AWS CLI, another machine sharing the
+            // home folder) may have rotated the refresh token first. Their newer token is on disk.
+            if failure.code.as_deref() == Some("InvalidGrantException") && !rotated_elsewhere {
+                let on_disk = read_token(&path, session).await?;
+                if differs(&on_disk, &token) {
+                    report.steps.push(
+                        "the refresh token was rotated by another process: using the newer token on disk".to_owned(),
+                    );
+                    token = on_disk;
+                    rotated_elsewhere = true;
+                    continue;
+                }
+            }
+            self.record_backoff(&failure);
+            return match (decision, failure.kind) {
+                // Still valid for a few minutes: use it, as the AWS CLI and SDKs do.
+                (TokenDecision::RefreshOrUse, _) => {
+                    report.warnings.push(format!(
+                        "could not refresh the {session} ({failure}); using the current token, which expires at {}",
+                        timestamp::format(token.expires_at)
+                    ));
+                    Ok(token.access_token)
+                }
+                (_, FailureKind::Rejected) => {
+                    Err(login_required(session, &format!("has expired and its refresh was refused ({failure})")))
+                }
+                (_, FailureKind::Transient) => Err(Error::Aws {
+                    operation: "CreateToken",
+                    target: format!("to refresh the {session}"),
+                    failure,
+                    hint: Some("try again later".to_owned()),
+                }),
+            };
+        }
+    }
+}
+
+/// Whether the file now holds another token than the one we tried to refresh.
+fn differs(on_disk: &CachedToken, ours: &CachedToken) -> bool {
+    let refresh_token = |t: &CachedToken| t.grant.as_ref().map(|g| g.refresh_token.clone());
+    on_disk.access_token != ours.access_token || refresh_token(on_disk) != refresh_token(ours)
+}
+
+/// Reads the token file, re-reading a few times over ~250 ms if it is not valid JSON (a writer
+/// that truncates in place may be half-way through), then giving up: login required.
+async fn read_token(path: &Path, session: &SsoSession) -> Result<CachedToken, Error> {
+    let mut pauses = TOKEN_REREAD_PAUSES.iter();
+    loop {
+        match token_cache::read(path) {
+            Ok(token) => return Ok(token),
+            Err(ReadError::Invalid(InvalidToken::NotJson)) if pauses.len() > 0 => {
+                tokio::time::sleep(*pauses.next().expect("checked len")).await;
+            }
+            Err(ReadError::Missing) => {
+                return Err(login_required(session, &format!("has no cached token (no `{}`)", path.display())));
+            }
+            Err(ReadError::Invalid(why)) => {
+                return Err(login_required(
+                    session,
+                    &format!("has an unusable token file `{}`: {why}", path.display()),
+                ));
+            }
+            Err(ReadError::Io(source)) => {
+                return Err(Error::Io { what: "read the SSO token", path: path.to_owned(), source });
+            }
+        }
+    }
+}
+
+fn cannot_refresh(session: &SsoSession, why: NotRefreshable) -> Error {
+    let mut reason = format!("has expired and cannot be refreshed ({why}");
+    if why == NotRefreshable::NoRefreshToken && matches!(session, SsoSession::Legacy { .. }) {
+        reason.push_str("; the legacy sso_start_url layout never gets one, an [sso-session] section does");
+    }
+    reason.push(')');
+    login_required(session, &reason)
 }
 
 fn login_required(session: &SsoSession, reason: &str) -> Error {

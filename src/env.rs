@@ -11,6 +11,8 @@ use std::path::PathBuf;
 #[derive(Clone, Debug, Default)]
 pub struct Environment {
     vars: HashMap<String, String>,
+    /// This program's cache folder as the platform defines it, when snapshotted from the process.
+    platform_cache_dir: Option<PathBuf>,
 }
 
 impl Environment {
@@ -18,12 +20,17 @@ impl Environment {
     /// as the AWS SDKs do.
     #[expect(clippy::disallowed_methods, reason = "the one place that reads the process environment")]
     pub fn from_process() -> Self {
-        Self::from_vars(std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))))
+        let mut env = Self::from_vars(
+            std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
+        );
+        env.platform_cache_dir =
+            directories::BaseDirs::new().map(|dirs| dirs.cache_dir().join(crate::config::PROGRAM_NAME));
+        env
     }
 
     /// Builds an environment from explicit variables (tests, the demo).
     pub fn from_vars<K: Into<String>, V: Into<String>>(vars: impl IntoIterator<Item = (K, V)>) -> Self {
-        Self { vars: vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect() }
+        Self { vars: vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect(), platform_cache_dir: None }
     }
 
     /// The value of `name`, if it is set and not empty (an empty variable counts as unset, as in
@@ -60,6 +67,20 @@ impl Environment {
         }
     }
 
+    /// This program's own cache folder, for its lock files: the platform's (`~/.cache` or
+    /// `$XDG_CACHE_HOME` on Linux, `~/Library/Caches` on macOS, `%LOCALAPPDATA%` on Windows) when
+    /// taken from the process, else `$XDG_CACHE_HOME` or `$HOME/.cache`.
+    pub fn cache_dir(&self) -> Option<PathBuf> {
+        if let Some(dir) = &self.platform_cache_dir {
+            return Some(dir.clone());
+        }
+        let base = match self.get("XDG_CACHE_HOME").map(PathBuf::from).filter(|p| p.is_absolute()) {
+            Some(dir) => dir,
+            None => self.home()?.join(".cache"),
+        };
+        Some(base.join(crate::config::PROGRAM_NAME))
+    }
+
     /// The same variables, in the form the AWS SDK's own config code takes.
     pub fn to_sdk_env(&self) -> aws_types::os_shim_internal::Env {
         aws_types::os_shim_internal::Env::from(self.vars.clone())
@@ -84,5 +105,13 @@ mod tests {
         let env = Environment::from_vars([("HOME", "/h"), ("AWS_CONFIG_FILE", "")]);
         assert_eq!(env.config_file(), Some(PathBuf::from("/h/.aws/config")));
         assert_eq!(Environment::default().config_file(), None);
+    }
+
+    #[test]
+    fn cache_dir_follows_xdg_then_home() {
+        let env = Environment::from_vars([("HOME", "/h"), ("XDG_CACHE_HOME", "/x")]);
+        assert_eq!(env.cache_dir(), Some(PathBuf::from("/x/aws-sso-credential-process")));
+        let env = Environment::from_vars([("HOME", "/h")]);
+        assert_eq!(env.cache_dir(), Some(PathBuf::from("/h/.cache/aws-sso-credential-process")));
     }
 }

@@ -67,6 +67,26 @@ pub enum Error {
         /// Their expiry.
         expiration: String,
     },
+    /// Another caller held the lock for the whole wait.
+    #[error("gave up after {waited_secs} s waiting for another caller{} to finish {what} (lock `{}`); try again, or raise --lock-timeout", holder.as_deref().map(|h| format!(" ({h})")).unwrap_or_default(), path.display())]
+    LockTimeout {
+        /// What the holder is doing (`fetching role credentials for ReadOnly in account …`).
+        what: String,
+        /// How long we waited.
+        waited_secs: u64,
+        /// What the holder wrote into the lock (`pid 1234`).
+        holder: Option<String>,
+        /// The lock file.
+        path: PathBuf,
+    },
+    /// AWS throttled a recent call for this session; callers stay away until the back-off ends.
+    #[error("AWS throttled a recent call for the {session}, so no call is made before {until}; try again later")]
+    BackingOff {
+        /// Which session.
+        session: String,
+        /// When the back-off ends.
+        until: String,
+    },
     /// A file could not be read or written.
     #[error("cannot {what} `{}`", path.display())]
     Io {
@@ -89,8 +109,21 @@ impl Error {
         match self {
             Self::Usage(_) | Self::Config(_) | Self::Proxy(_) => ExitKind::Usage,
             Self::LoginRequired { .. } => ExitKind::LoginRequired,
-            Self::Aws { .. } | Self::ShortLivedCredentials { .. } => ExitKind::Aws,
+            Self::Aws { .. }
+            | Self::ShortLivedCredentials { .. }
+            | Self::LockTimeout { .. }
+            | Self::BackingOff { .. } => ExitKind::Aws,
             Self::Io { .. } | Self::Runtime(_) => ExitKind::Other,
+        }
+    }
+
+    /// Whether waiting may help: a transient AWS failure, a busy lock, a throttling back-off. Still
+    /// valid cached credentials are then served instead of failing.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Aws { failure, .. } => failure.kind == crate::aws::FailureKind::Transient,
+            Self::LockTimeout { .. } | Self::BackingOff { .. } => true,
+            _ => false,
         }
     }
 

@@ -1,14 +1,15 @@
 //! `aws-sso-credential-process`: credential_process JSON for an IAM Identity Center (SSO) role.
 //!
 //! The flow, one module per step:
-//! 1. [`cli`] turns the arguments into a [`config::Target`];
+//! 1. [`cli`] turns the arguments into a [`cli::Request`] (a [`config::Target`] and options);
 //! 2. [`config`] parses `~/.aws/config` with the AWS SDK's parser and resolves the target into an
 //!    [`config::SsoRole`] (plain data: session, account, role);
 //! 3. the hot path: [`role_credentials`] reads the AWS CLI's role cache; with at least 15 minutes
 //!    left, those credentials are printed and nothing else happens (no SDK client, no runtime
 //!    threads, no network);
-//! 4. the slow path, [`credentials`]: the SSO token from the CLI's cache ([`token`]), refreshed
-//!    with SSO-OIDC when due, exchanged with `GetRoleCredentials`, and cached;
+//! 4. the slow path, [`credentials`]: under a cross-process [`lock`], the SSO token from the CLI's
+//!    cache ([`token`]), refreshed with SSO-OIDC when due, exchanged with `GetRoleCredentials`, and
+//!    cached; transient failures fall back to still-valid cached credentials;
 //! 5. [`output`] prints the document; on failure the binary prints one line from [`error`].
 //!
 //! I/O stays at the edges: the environment ([`env`]), the clock ([`clock`]) and therefore paths
@@ -16,6 +17,7 @@
 //! loopback fake (see `examples/demo.rs`).
 
 pub mod aws;
+pub mod backoff;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -24,6 +26,7 @@ pub mod env;
 pub mod error;
 pub mod fs_util;
 pub mod json;
+pub mod lock;
 pub mod output;
 pub mod role_credentials;
 pub mod secret;
@@ -35,6 +38,7 @@ use std::task::{Context as TaskContext, Poll, Waker};
 
 use time::OffsetDateTime;
 
+pub use crate::cli::Request;
 pub use crate::config::Target;
 use crate::config::{ConfigError, PROGRAM_NAME};
 pub use crate::env::Environment;
@@ -64,9 +68,10 @@ pub struct Report {
     pub warnings: Vec<String>,
 }
 
-/// Resolves `target` and returns credentials with at least 15 minutes left, from the cache or
-/// from AWS.
-pub fn run(target: &Target, invocation: &Invocation) -> Result<(RoleCredentials, Report), Error> {
+/// Resolves the request and returns credentials with at least 15 minutes left, from the cache or
+/// from AWS (or, if AWS cannot be reached for now, still-valid cached ones, with a warning).
+pub fn run(request: &Request, invocation: &Invocation) -> Result<(RoleCredentials, Report), Error> {
+    let target = &request.target;
     let env = &invocation.env;
     let mut report = Report::default();
     let profile = config::profile_name(target, env);
@@ -75,21 +80,29 @@ pub fn run(target: &Target, invocation: &Invocation) -> Result<(RoleCredentials,
     let role = config::resolve(&loaded, target, &own_names)?;
     let aws_dir = env.aws_dir().ok_or(ConfigError::NoHome)?;
 
+    // The hot path: fresh credentials in the AWS CLI's cache, nothing else to do.
     let cache_path = role_credentials::cache_path(&aws_dir, &role);
-    if let Some(cached) = role_credentials::read_cached(&cache_path, &role) {
-        if cached.fresh_at(invocation.now) {
+    let cached = role_credentials::read_cached(&cache_path, &role);
+    match &cached {
+        Some(cached) if cached.fresh_at(invocation.now) => {
             report.steps.push(format!("cached role credentials in {} are fresh", cache_path.display()));
-            return Ok((cached, report));
+            return Ok((cached.clone(), report));
         }
-        report.steps.push(format!("cached role credentials in {} expire within 15 minutes", cache_path.display()));
-    } else {
-        report.steps.push(format!("no usable cached role credentials in {}", cache_path.display()));
+        Some(_) => {
+            report.steps.push(format!("cached role credentials in {} expire within 15 minutes", cache_path.display()))
+        }
+        None => report.steps.push(format!("no usable cached role credentials in {}", cache_path.display())),
     }
 
-    let connection = aws::Connection::new(env, &loaded.profiles, role.session.region())?;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Error::Runtime)?;
-    let credentials =
-        runtime.block_on(credentials::fetch_and_cache(&role, &aws_dir, &connection, invocation.now, &mut report))?;
+    let slow_path = credentials::SlowPath {
+        role: &role,
+        aws_dir: &aws_dir,
+        locks: env.cache_dir().map(|dir| lock::LockDir::new(&dir)),
+        lock_timeout: request.lock_timeout,
+        connection: aws::Connection::new(env, &loaded.profiles, role.session.region())?,
+        now: invocation.now,
+    };
+    let credentials = slow_path.credentials(cached, &mut report)?;
     Ok((credentials, report))
 }
 

@@ -17,8 +17,8 @@ fn main() -> ExitCode {
         .and_then(|arg0| std::path::Path::new(arg0).file_stem())
         .and_then(|stem| stem.to_str())
         .map(str::to_owned);
-    let target = match cli::parse(args) {
-        Ok(target) => target,
+    let request = match cli::parse(args) {
+        Ok(request) => request,
         Err(NotRun::Info(text)) => {
             let _ = std::io::stderr().flush();
             return match write_info(&text) {
@@ -32,7 +32,7 @@ fn main() -> ExitCode {
         }
     };
     let invocation = Invocation { env: Environment::from_process(), now: clock::now(), program_name: started_as };
-    match run(&target, &invocation) {
+    match run(&request, &invocation) {
         Ok((credentials, report)) => {
             for warning in &report.warnings {
                 say(&format!("warning: {warning}"));
