@@ -22,10 +22,10 @@ use crate::{Report, backoff, timestamp};
 /// Cached credentials are served despite a transient failure only with at least this much left.
 pub const DEGRADED_MIN_REMAINING: time::Duration = time::Duration::minutes(1);
 
-/// Pauses before re-reading a token file that was not valid JSON: the AWS CLI rewrites it in
-/// place (truncate, then write), so a reader can catch it half-written.
-const TOKEN_REREAD_PAUSES: [Duration; 3] =
-    [Duration::from_millis(25), Duration::from_millis(75), Duration::from_millis(150)];
+/// Re-reads of a token file that was not valid JSON: the AWS CLI rewrites it in place (truncate,
+/// then write), so a reader can catch it half-written. Each waits 10–40 ms (jittered, so as not to
+/// fall into step with a writer), about half a second in all.
+const TOKEN_REREADS: u64 = 16;
 
 /// Everything the slow path works with.
 #[derive(Debug)]
@@ -268,15 +268,17 @@ fn differs(on_disk: &CachedToken, ours: &CachedToken) -> bool {
     on_disk.access_token != ours.access_token || refresh_token(on_disk) != refresh_token(ours)
 }
 
-/// Reads the token file, re-reading a few times over ~250 ms if it is not valid JSON (a writer
+/// Reads the token file, re-reading it for about half a second if it is not valid JSON (a writer
 /// that truncates in place may be half-way through), then giving up: login required.
 async fn read_token(path: &Path, session: &SsoSession) -> Result<CachedToken, Error> {
-    let mut pauses = TOKEN_REREAD_PAUSES.iter();
+    let jitter = std::collections::hash_map::RandomState::new();
+    let mut rereads = 0..TOKEN_REREADS;
     loop {
         match token_cache::read(path) {
             Ok(token) => return Ok(token),
-            Err(ReadError::Invalid(InvalidToken::NotJson)) if pauses.len() > 0 => {
-                tokio::time::sleep(*pauses.next().expect("checked len")).await;
+            Err(ReadError::Invalid(InvalidToken::NotJson)) if let Some(attempt) = rereads.next() => {
+                let pause = 10 + std::hash::BuildHasher::hash_one(&jitter, attempt) % 31;
+                tokio::time::sleep(Duration::from_millis(pause)).await;
             }
             Err(ReadError::Missing) => {
                 return Err(login_required(session, &format!("has no cached token (no `{}`)", path.display())));

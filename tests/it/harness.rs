@@ -94,6 +94,11 @@ impl TestEnv {
         self.removed_env.push(name.to_owned());
     }
 
+    /// This program's lock folder under the temporary HOME.
+    pub fn lock_dir(&self) -> PathBuf {
+        self.home.path().join(".cache/aws-sso-credential-process/locks")
+    }
+
     pub fn token_path(&self) -> PathBuf {
         self.aws_dir().join("sso/cache").join(SESSION_TOKEN_FILE)
     }
@@ -156,7 +161,24 @@ impl TestEnv {
 
     /// Runs the binary and checks the output contract.
     pub fn run(&self, args: &[&str]) -> Run {
-        let output = self.command(args).output().expect("run the binary");
+        self.finish(self.command(args).output().expect("run the binary"))
+    }
+
+    /// Starts `n` copies at once (as fast as processes can be spawned), waits for all, and checks
+    /// each one's output contract.
+    pub fn run_parallel(&self, n: usize, args: impl Fn(usize) -> Vec<String>) -> Vec<Run> {
+        let children: Vec<_> = (0..n)
+            .map(|i| {
+                let args = args(i);
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                self.command(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn")
+            })
+            .collect();
+        children.into_iter().map(|child| self.finish(child.wait_with_output().expect("wait"))).collect()
+    }
+
+    /// Checks the output contract of a finished run.
+    pub fn finish(&self, output: std::process::Output) -> Run {
         let run = Run {
             code: output.status.code().expect("exited normally, not by a signal"),
             stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),

@@ -9,6 +9,8 @@ mod harness;
 
 /// Valid cached role credentials: printed with no AWS call and no token needed.
 mod cache_hit;
+/// Many callers at once: locks, single flight, degradation.
+mod concurrency;
 /// Config layouts, command-line targets and configuration errors.
 mod config;
 /// Endpoint overrides and proxies.
