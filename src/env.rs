@@ -11,8 +11,9 @@ use std::path::PathBuf;
 #[derive(Clone, Debug, Default)]
 pub struct Environment {
     vars: HashMap<String, String>,
-    /// This program's cache folder as the platform defines it, when snapshotted from the process.
-    platform_cache_dir: Option<PathBuf>,
+    /// Snapshotted from the process: the cache folder is then the platform's, found only when
+    /// the slow path asks (the hot path never needs it).
+    from_process: bool,
 }
 
 impl Environment {
@@ -20,17 +21,13 @@ impl Environment {
     /// as the AWS SDKs do.
     #[expect(clippy::disallowed_methods, reason = "the one place that reads the process environment")]
     pub fn from_process() -> Self {
-        let mut env = Self::from_vars(
-            std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
-        );
-        env.platform_cache_dir =
-            directories::BaseDirs::new().map(|dirs| dirs.cache_dir().join(crate::config::PROGRAM_NAME));
-        env
+        let vars = std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
+        Self { from_process: true, ..Self::from_vars(vars) }
     }
 
     /// Builds an environment from explicit variables (tests, the demo).
     pub fn from_vars<K: Into<String>, V: Into<String>>(vars: impl IntoIterator<Item = (K, V)>) -> Self {
-        Self { vars: vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect(), platform_cache_dir: None }
+        Self { vars: vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect(), from_process: false }
     }
 
     /// The value of `name`, if it is set and not empty (an empty variable counts as unset, as in
@@ -71,8 +68,8 @@ impl Environment {
     /// `$XDG_CACHE_HOME` on Linux, `~/Library/Caches` on macOS, `%LOCALAPPDATA%` on Windows) when
     /// taken from the process, else `$XDG_CACHE_HOME` or `$HOME/.cache`.
     pub fn cache_dir(&self) -> Option<PathBuf> {
-        if let Some(dir) = &self.platform_cache_dir {
-            return Some(dir.clone());
+        if self.from_process {
+            return directories::BaseDirs::new().map(|dirs| dirs.cache_dir().join(crate::config::PROGRAM_NAME));
         }
         let base = match self.get("XDG_CACHE_HOME").map(PathBuf::from).filter(|p| p.is_absolute()) {
             Some(dir) => dir,
