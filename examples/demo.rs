@@ -12,21 +12,7 @@ use aws_sso_credential_process::{Environment, Invocation, Request, Target, clock
 use fake_aws::FakeAws;
 use serde_json::{Value, json};
 
-const CONFIG: &str = "\
-[sso-session my-sso]
-sso_start_url = https://d-1234567890.awsapps.com/start
-sso_region = us-east-1
-sso_registration_scopes = sso:account:access
-
-[profile dev-sso]
-sso_session = my-sso
-sso_account_id = 111122223333
-sso_role_name = ReadOnly
-region = us-east-1
-
-[profile dev]
-credential_process = aws-sso-credential-process --profile dev-sso
-";
+const CONFIG: &str = include_str!("config");
 
 fn main() -> io::Result<()> {
     demo(&mut io::stdout().lock())
@@ -51,7 +37,7 @@ pub fn demo(out: &mut dyn Write) -> io::Result<()> {
 
     writeln!(out, "aws-sso-credential-process demo: a temporary HOME ({}) and a loopback fake", home.path().display())?;
     writeln!(out, "of the SSO portal and SSO-OIDC at {}. ~/.aws/config:\n", fake.url())?;
-    for line in CONFIG.lines() {
+    for line in CONFIG.lines().filter(|line| !line.starts_with('#')) {
         writeln!(out, "    {line}")?;
     }
 

@@ -449,34 +449,17 @@ mod tests {
         resolve(&loaded, &target, &[])
     }
 
-    const SESSION_CONFIG: &str = "\
-[sso-session my-sso]
-sso_start_url = https://d-1234567890.awsapps.com/start
-sso_region = us-east-1
-sso_registration_scopes = sso:account:access
-
-[profile dev-sso]
-sso_session = my-sso
-sso_account_id = 111122223333
-sso_role_name = ReadOnly
-region = us-east-1
-
-[profile dev]
-credential_process = aws-sso-credential-process --profile dev-sso
-
-[profile loop]
-credential_process = /usr/local/bin/aws-sso-credential-process --profile loop
-
-[profile legacy]
-sso_start_url = https://d-legacy.awsapps.com/start
-sso_region = eu-west-1
-sso_account_id = 444455556666
-sso_role_name = Admin
-";
+    /// The sample config, plus a profile whose credential_process calls itself.
+    fn session_config() -> String {
+        format!(
+            "{}\n[profile loop]\ncredential_process = /usr/local/bin/aws-sso-credential-process --profile loop\n",
+            include_str!("../examples/config")
+        )
+    }
 
     #[test]
     fn resolves_the_sso_session_layout() {
-        let role = resolve_in(SESSION_CONFIG, Target::Profile(Some("dev-sso".into()))).unwrap();
+        let role = resolve_in(&session_config(), Target::Profile(Some("dev-sso".into()))).unwrap();
         assert_eq!(
             role,
             SsoRole {
@@ -494,25 +477,25 @@ sso_role_name = Admin
 
     #[test]
     fn resolves_the_legacy_layout() {
-        let role = resolve_in(SESSION_CONFIG, Target::Profile(Some("legacy".into()))).unwrap();
-        assert_eq!(role.session.start_url(), "https://d-legacy.awsapps.com/start");
-        assert_eq!(role.session.region(), "eu-west-1");
+        let role = resolve_in(&session_config(), Target::Profile(Some("legacy".into()))).unwrap();
+        assert_eq!(role.session.start_url(), "https://d-1234567890.awsapps.com/start");
+        assert_eq!(role.session.region(), "us-east-1");
         assert_eq!(role.session.login_command(), "aws sso login --profile legacy");
     }
 
     #[test]
     fn resolves_command_line_targets() {
         let role = resolve_in(
-            SESSION_CONFIG,
+            &session_config(),
             Target::SsoSession { name: "my-sso".into(), account_id: "1".into(), role_name: "R".into() },
         )
         .unwrap();
         assert_eq!(role.session.region(), "us-east-1");
         let role = resolve_in(
-            SESSION_CONFIG,
+            &session_config(),
             Target::StartUrl {
-                start_url: "https://d-legacy.awsapps.com/start".into(),
-                region: "eu-west-1".into(),
+                start_url: "https://d-1234567890.awsapps.com/start".into(),
+                region: "us-east-1".into(),
                 account_id: "1".into(),
                 role_name: "R".into(),
             },
@@ -523,12 +506,12 @@ sso_role_name = Admin
 
     #[test]
     fn refuses_a_profile_that_would_run_this_helper_again() {
-        let err = resolve_in(SESSION_CONFIG, Target::Profile(Some("dev".into()))).unwrap_err().to_string();
+        let err = resolve_in(&session_config(), Target::Profile(Some("dev".into()))).unwrap_err().to_string();
         assert!(
             err.contains("profile `dev`") && err.contains("use the SSO profile it points to: --profile dev-sso"),
             "{err}"
         );
-        let err = resolve_in(SESSION_CONFIG, Target::Profile(Some("loop".into()))).unwrap_err().to_string();
+        let err = resolve_in(&session_config(), Target::Profile(Some("loop".into()))).unwrap_err().to_string();
         assert!(err.contains("gets its credentials from this helper itself"), "{err}");
         assert!(!err.contains("--profile loop:"), "{err}");
     }

@@ -21,29 +21,9 @@ pub const ROLE: &str = "ReadOnly";
 /// sha1("my-sso")
 pub const SESSION_TOKEN_FILE: &str = "0ad374308c5a4e22f723adf10145eafad7c4031c.json";
 
-/// The issue's example config: an sso-session, the SSO profile, a profile that uses the helper,
-/// and a legacy-layout profile.
-pub const CONFIG: &str = "\
-[sso-session my-sso]
-sso_start_url = https://d-1234567890.awsapps.com/start
-sso_region = us-east-1
-sso_registration_scopes = sso:account:access
-
-[profile dev-sso]
-sso_session = my-sso
-sso_account_id = 111122223333
-sso_role_name = ReadOnly
-region = us-east-1
-
-[profile dev]
-credential_process = aws-sso-credential-process --profile dev-sso
-
-[profile legacy]
-sso_start_url = https://d-1234567890.awsapps.com/start
-sso_region = us-east-1
-sso_account_id = 111122223333
-sso_role_name = ReadOnly
-";
+/// The sample config from `examples/config`: an sso-session, the SSO profile `dev-sso`, a
+/// profile `dev` that uses the helper, and a legacy-layout profile `legacy`.
+pub const CONFIG: &str = include_str!("../../examples/config");
 
 pub struct TestEnv {
     pub home: tempfile::TempDir,
