@@ -238,9 +238,9 @@ impl SlowPath<'_> {
                     continue;
                 }
             }
-            self.record_backoff(&failure);
             return match (decision, failure.kind) {
-                // Still valid for a few minutes: use it, as the AWS CLI and SDKs do.
+                // Still valid for a few minutes: use it, as the AWS CLI and SDKs do. No back-off:
+                // this run goes on, and so may others.
                 (TokenDecision::RefreshOrUse, _) => {
                     report.warnings.push(format!(
                         "could not refresh the {session} ({failure}); using the current token, which expires at {}",
@@ -251,11 +251,14 @@ impl SlowPath<'_> {
                 (_, FailureKind::Rejected) => {
                     Err(login_required(session, &format!("has expired and its refresh was refused ({failure})")))
                 }
-                (_, FailureKind::Transient) => Err(Error::Aws {
-                    operation: "CreateToken",
-                    target: format!("to refresh the {session}"),
-                    failure,
-                    hint: Some("try again later".to_owned()),
+                (_, FailureKind::Transient) => Err({
+                    self.record_backoff(&failure);
+                    Error::Aws {
+                        operation: "CreateToken",
+                        target: format!("to refresh the {session}"),
+                        failure,
+                        hint: Some("try again later".to_owned()),
+                    }
                 }),
             };
         }

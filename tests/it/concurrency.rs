@@ -226,3 +226,17 @@ fn lock_files_live_outside_the_aws_caches() {
     #[cfg(unix)]
     assert_eq!(mode(&env.lock_dir()), 0o700);
 }
+
+#[test]
+fn a_throttled_refresh_of_a_still_valid_token_does_not_hold_other_callers_off() {
+    let env = TestEnv::new();
+    env.login(10 * MINUTE);
+    env.fake.fail_next(Route::CreateToken, Fault::Throttled, 3);
+    let run = env.run(&["--profile", "dev-sso"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("could not refresh"), "{}", run.stderr);
+    // Another role of the same session right after: no back-off stands in its way.
+    env.fake.assign_role(ACCOUNT, "Other");
+    env.run_ok(&["--sso-session", "my-sso", "--account-id", ACCOUNT, "--role-name", "Other"]);
+    assert_eq!(env.fake.calls(Route::GetRoleCredentials), 2);
+}
