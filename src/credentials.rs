@@ -32,8 +32,10 @@ const TOKEN_REREADS: u64 = 16;
 pub struct SlowPath<'a> {
     /// The role to get credentials for.
     pub role: &'a SsoRole,
-    /// `~/.aws`.
-    pub aws_dir: &'a Path,
+    /// The AWS CLI's role-cache file for `role` (`role_credentials::cache_path`).
+    pub cache_path: PathBuf,
+    /// The SSO token cache file for `role.session` (`token::cache::token_path`).
+    pub token_path: PathBuf,
     /// Where the locks are; `None` if there is no cache folder (then nothing is locked).
     pub locks: Option<LockDir>,
     /// How long to wait for a lock.
@@ -64,21 +66,13 @@ impl SlowPath<'_> {
         }
     }
 
-    fn cache_path(&self) -> PathBuf {
-        role_credentials::cache_path(self.aws_dir, self.role)
-    }
-
-    fn token_path(&self) -> PathBuf {
-        token_cache::token_path(self.aws_dir, &self.role.session)
-    }
-
     /// Under the role lock: the double check, the back-off, then the fetch.
     fn locked_fetch(&self, report: &mut Report) -> Result<RoleCredentials, Error> {
         let role = self.role;
         let what = format!("fetching role credentials for {} in account {}", role.role_name, role.account_id);
-        let _role_lock = self.lock(|locks| locks.role_lock(&self.cache_path()), what, report)?;
+        let _role_lock = self.lock(|locks| locks.role_lock(&self.cache_path), what, report)?;
         // Another caller may have fetched them while we waited for the lock.
-        if let Some(cached) = role_credentials::read_cached(&self.cache_path(), role).filter(|c| c.fresh_at(self.now)) {
+        if let Some(cached) = role_credentials::read_cached(&self.cache_path, role).filter(|c| c.fresh_at(self.now)) {
             report.steps.push("another caller cached fresh role credentials while we waited: using them".to_owned());
             return Ok(cached);
         }
@@ -113,7 +107,7 @@ impl SlowPath<'_> {
 
     fn check_backoff(&self) -> Result<(), Error> {
         let Some(locks) = &self.locks else { return Ok(()) };
-        match backoff::active_until(&locks.backoff_file(&self.token_path()), self.now) {
+        match backoff::active_until(&locks.backoff_file(&self.token_path), self.now) {
             Some(until) => {
                 Err(Error::BackingOff { session: self.role.session.to_string(), until: timestamp::format(until) })
             }
@@ -123,7 +117,7 @@ impl SlowPath<'_> {
 
     fn record_backoff(&self, failure: &CallFailure) {
         if let (true, Some(locks)) = (failure.is_throttling(), &self.locks) {
-            backoff::record(&locks.backoff_file(&self.token_path()), self.now);
+            backoff::record(&locks.backoff_file(&self.token_path), self.now);
         }
     }
 
@@ -165,8 +159,8 @@ impl SlowPath<'_> {
                 expiration: timestamp::format(credentials.expiration),
             });
         }
-        let path = self.cache_path();
-        match crate::fs_util::write_atomically(&path, &role_credentials::cache_file_bytes(&credentials)) {
+        let path = &self.cache_path;
+        match crate::fs_util::write_atomically(path, &role_credentials::cache_file_bytes(&credentials)) {
             Ok(()) => report.steps.push(format!("cached them in {}", path.display())),
             // Not fatal: the credentials are good, the next run simply fetches again.
             Err(e) => report.warnings.push(format!("cannot write the role credential cache `{}`: {e}", path.display())),
@@ -178,8 +172,8 @@ impl SlowPath<'_> {
     /// the refresh window.
     async fn usable_token(&self, report: &mut Report) -> Result<Secret, Error> {
         let session = &self.role.session;
-        let path = self.token_path();
-        let token = read_token(&path, session).await?;
+        let path = &self.token_path;
+        let token = read_token(path, session).await?;
         let decision = token::decide(&token, self.now);
         report.steps.push(format!(
             "SSO token in {} expires at {}: {decision}",
@@ -192,9 +186,9 @@ impl SlowPath<'_> {
             TokenDecision::RefreshOrUse | TokenDecision::MustRefresh => {}
         }
 
-        let _token_lock = self.lock(|locks| locks.token_lock(&path), format!("refreshing the {session}"), report)?;
+        let _token_lock = self.lock(|locks| locks.token_lock(path), format!("refreshing the {session}"), report)?;
         // Another caller may have refreshed it while we waited for the lock.
-        let mut token = read_token(&path, session).await?;
+        let mut token = read_token(path, session).await?;
         let mut rotated_elsewhere = false;
         loop {
             let decision = token::decide(&token, self.now);
@@ -210,7 +204,7 @@ impl SlowPath<'_> {
                 Ok(new) => {
                     report.calls.push("CreateToken");
                     let refreshed = token.refreshed(&new, self.now);
-                    match token_cache::write(&path, &refreshed) {
+                    match token_cache::write(path, &refreshed) {
                         Ok(()) => report.steps.push(format!(
                             "refreshed the SSO token (now expires at {}) and wrote it back",
                             timestamp::format(refreshed.expires_at)
@@ -228,7 +222,7 @@ impl SlowPath<'_> {
             // invalid_grant: someone outside our locks (the AWS CLI, another machine sharing the
             // home folder) may have rotated the refresh token first. Their newer token is on disk.
             if failure.code.as_deref() == Some("InvalidGrantException") && !rotated_elsewhere {
-                let on_disk = read_token(&path, session).await?;
+                let on_disk = read_token(path, session).await?;
                 if differs(&on_disk, &token) {
                     report.steps.push(
                         "the refresh token was rotated by another process: using the newer token on disk".to_owned(),

@@ -96,7 +96,8 @@ pub fn run(request: &Request, invocation: &Invocation) -> Result<(RoleCredential
 
     let slow_path = credentials::SlowPath {
         role: &role,
-        aws_dir: &aws_dir,
+        token_path: token::cache::token_path(&aws_dir, &role.session),
+        cache_path,
         locks: env.cache_dir().map(|dir| lock::LockDir::new(&dir)),
         lock_timeout: request.lock_timeout,
         connection: aws::Connection::new(env, &loaded.profiles, role.session.region())?,
