@@ -22,6 +22,7 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 
+use crate::config::{GLOBAL_STS_ENDPOINT, StsLocation};
 use crate::env::Environment;
 
 /// Time allowed to open a connection.
@@ -98,12 +99,12 @@ pub fn endpoint_url(env: &Environment, profiles: &ProfileSet, service: Service) 
         .or_else(|| profiles.get("endpoint_url").map(str::to_owned))
 }
 
-/// Everything the slow path needs to build clients for one SSO region.
+/// Everything the slow path needs to build clients: each service's endpoint and HTTP client.
 #[derive(Debug, Clone)]
 pub struct Connection {
-    region: String,
     sso: Endpoint,
     oidc: Endpoint,
+    sts: Endpoint,
 }
 
 /// One service's endpoint override and the HTTP client (with its proxy) that reaches it.
@@ -133,20 +134,20 @@ pub struct BadProxy {
 }
 
 impl Connection {
-    /// Prepares clients for `region` with the endpoints and proxies this environment configures.
-    pub fn new(env: &Environment, profiles: &ProfileSet, region: &str) -> Result<Self, BadProxy> {
+    /// Prepares clients with the endpoints and proxies this environment configures.
+    pub fn new(env: &Environment, profiles: &ProfileSet) -> Result<Self, BadProxy> {
         Ok(Self {
-            region: region.to_owned(),
             sso: Endpoint::new(env, profiles, Service::Sso)?,
             oidc: Endpoint::new(env, profiles, Service::SsoOidc)?,
+            sts: Endpoint::new(env, profiles, Service::Sts)?,
         })
     }
 
-    /// The SSO portal client.
-    pub fn sso(&self) -> aws_sdk_sso::Client {
+    /// The SSO portal client for the IAM Identity Center `region`.
+    pub fn sso(&self, region: &str) -> aws_sdk_sso::Client {
         let mut config = aws_sdk_sso::Config::builder()
             .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(self.region.clone()))
+            .region(Region::new(region.to_owned()))
             .http_client(self.sso.http_client.clone())
             .timeout_config(timeouts())
             .retry_config(retries());
@@ -156,11 +157,11 @@ impl Connection {
         aws_sdk_sso::Client::from_conf(config.build())
     }
 
-    /// The SSO-OIDC client.
-    pub fn oidc(&self) -> aws_sdk_ssooidc::Client {
+    /// The SSO-OIDC client for the IAM Identity Center `region`.
+    pub fn oidc(&self, region: &str) -> aws_sdk_ssooidc::Client {
         let mut config = aws_sdk_ssooidc::Config::builder()
             .behavior_version(aws_sdk_ssooidc::config::BehaviorVersion::latest())
-            .region(aws_sdk_ssooidc::config::Region::new(self.region.clone()))
+            .region(aws_sdk_ssooidc::config::Region::new(region.to_owned()))
             .http_client(self.oidc.http_client.clone())
             .timeout_config(timeouts())
             .retry_config(retries());
@@ -168,6 +169,24 @@ impl Connection {
             config = config.endpoint_url(url);
         }
         aws_sdk_ssooidc::Client::from_conf(config.build())
+    }
+
+    /// An STS client at `location` that signs with `credentials`. A configured endpoint wins;
+    /// otherwise the global endpoint when `location` asks for it, else the region's own.
+    pub fn sts(&self, location: &StsLocation, credentials: aws_credential_types::Credentials) -> aws_sdk_sts::Client {
+        let mut config = aws_sdk_sts::Config::builder()
+            .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
+            .region(aws_sdk_sts::config::Region::new(location.region.clone()))
+            .credentials_provider(credentials)
+            .http_client(self.sts.http_client.clone())
+            .timeout_config(timeouts())
+            .retry_config(retries());
+        match (&self.sts.url, location.global_endpoint) {
+            (Some(url), _) => config = config.endpoint_url(url),
+            (None, true) => config = config.endpoint_url(GLOBAL_STS_ENDPOINT),
+            (None, false) => {}
+        }
+        aws_sdk_sts::Client::from_conf(config.build())
     }
 }
 
@@ -282,8 +301,12 @@ pub fn classify_with_description<E: ProvideErrorMetadata>(
             } else {
                 format!("{code}: {message} (HTTP {status})")
             };
-            let kind = if status == 429 || status >= 500 { FailureKind::Transient } else { FailureKind::Rejected };
-            CallFailure { kind, code: Some(code), detail }
+            let mut failure = CallFailure { kind: FailureKind::Rejected, code: Some(code), detail };
+            // STS says `Throttling` with a 400.
+            if status == 429 || status >= 500 || failure.is_throttling() {
+                failure.kind = FailureKind::Transient;
+            }
+            failure
         }
         SdkError::TimeoutError(_) => transient(format!("no answer within {} s", CALL_TIMEOUT.as_secs())),
         SdkError::DispatchFailure(failure) => transient(if failure.is_timeout() {

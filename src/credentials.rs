@@ -40,39 +40,35 @@ pub struct SlowPath<'a> {
     pub locks: Option<LockDir>,
     /// How long to wait for a lock.
     pub lock_timeout: Duration,
-    /// Clients for the session's region.
-    pub connection: Connection,
+    /// How to reach AWS.
+    pub connection: &'a Connection,
     /// The time the run started.
     pub now: OffsetDateTime,
 }
 
 impl SlowPath<'_> {
     /// Fresh credentials, or, if getting them fails for a reason that may pass, the stale ones
-    /// from the cache while they are still valid (with a warning).
-    pub fn credentials(&self, stale: Option<RoleCredentials>, report: &mut Report) -> Result<RoleCredentials, Error> {
-        match self.locked_fetch(report) {
-            Err(error) if error.is_transient() => match stale {
-                Some(cached) if cached.expiration - self.now >= DEGRADED_MIN_REMAINING => {
-                    report.warnings.push(format!(
-                        "{}; using cached credentials that expire at {}",
-                        error.one_line(),
-                        timestamp::format(cached.expiration)
-                    ));
-                    Ok(cached)
-                }
-                _ => Err(error),
-            },
-            other => other,
-        }
+    /// from the cache while they are still valid (with a warning). Cached credentials with the
+    /// access key `rejected` (refused by STS further down a role chain) are never used.
+    pub fn credentials(
+        &self,
+        stale: Option<RoleCredentials>,
+        rejected: Option<&str>,
+        report: &mut Report,
+    ) -> Result<RoleCredentials, Error> {
+        let stale = stale.filter(|cached| !is_rejected(cached, rejected));
+        serve_stale_on_transient(self.locked_fetch(rejected, report), stale, self.now, report)
     }
 
     /// Under the role lock: the double check, the back-off, then the fetch.
-    fn locked_fetch(&self, report: &mut Report) -> Result<RoleCredentials, Error> {
+    fn locked_fetch(&self, rejected: Option<&str>, report: &mut Report) -> Result<RoleCredentials, Error> {
         let role = self.role;
         let what = format!("fetching role credentials for {} in account {}", role.role_name, role.account_id);
         let _role_lock = self.lock(|locks| locks.role_lock(&self.cache_path), what, report)?;
         // Another caller may have fetched them while we waited for the lock.
-        if let Some(cached) = role_credentials::read_cached(&self.cache_path, role).filter(|c| c.fresh_at(self.now)) {
+        if let Some(cached) = role_credentials::read_cached(&self.cache_path, role)
+            .filter(|c| c.fresh_at(self.now) && !is_rejected(c, rejected))
+        {
             report.steps.push("another caller cached fresh role credentials while we waited: using them".to_owned());
             return Ok(cached);
         }
@@ -87,29 +83,14 @@ impl SlowPath<'_> {
         what: String,
         report: &mut Report,
     ) -> Result<Option<LockGuard>, Error> {
-        let Some(locks) = &self.locks else {
-            report.steps.push("no cache folder for lock files: going on without locking".to_owned());
-            return Ok(None);
-        };
-        let path = path(locks);
-        match lock::acquire(&path, self.lock_timeout) {
-            Ok(guard) => Ok(Some(guard)),
-            // Locking is an optimisation for many callers, not a condition for one to work.
-            Err(LockError::Unavailable(e)) => {
-                report.steps.push(format!("cannot lock `{}` ({e}): going on without the lock", path.display()));
-                Ok(None)
-            }
-            Err(LockError::Timeout { waited, holder }) => {
-                Err(Error::LockTimeout { what, waited_secs: waited.as_secs(), holder, path })
-            }
-        }
+        take_lock(self.locks.as_ref(), path, self.lock_timeout, what, report)
     }
 
     fn check_backoff(&self) -> Result<(), Error> {
         let Some(locks) = &self.locks else { return Ok(()) };
         match backoff::active_until(&locks.backoff_file(&self.token_path), self.now) {
             Some(until) => {
-                Err(Error::BackingOff { session: self.role.session.to_string(), until: timestamp::format(until) })
+                Err(Error::BackingOff { subject: self.role.session.to_string(), until: timestamp::format(until) })
             }
             None => Ok(()),
         }
@@ -125,37 +106,41 @@ impl SlowPath<'_> {
     async fn fetch_and_cache(&self, report: &mut Report) -> Result<RoleCredentials, Error> {
         let role = self.role;
         let access_token = self.usable_token(report).await?;
-        let credentials = match role_credentials::fetch(&self.connection.sso(), &access_token, role).await {
-            Ok(credentials) => credentials,
-            Err(FetchError::TokenRejected(_)) => {
-                return Err(login_required(&role.session, "has a token the SSO portal refused (expired or revoked)"));
-            }
-            Err(FetchError::Failed(failure)) => {
-                self.record_backoff(&failure);
-                let hint = match (failure.kind, failure.code.as_deref()) {
-                    (FailureKind::Transient, _) => Some("try again later".to_owned()),
-                    (_, Some("ForbiddenException" | "ResourceNotFoundException")) => Some(
-                        "check sso_account_id and sso_role_name, or ask your administrator to assign you this role"
-                            .to_owned(),
-                    ),
-                    _ => None,
-                };
-                return Err(Error::Aws {
-                    operation: "GetRoleCredentials",
-                    target: format!("for role {} in account {}", role.role_name, role.account_id),
-                    failure,
-                    hint,
-                });
-            }
-        };
+        let credentials =
+            match role_credentials::fetch(&self.connection.sso(role.session.region()), &access_token, role).await {
+                Ok(credentials) => credentials,
+                Err(FetchError::TokenRejected(_)) => {
+                    return Err(login_required(
+                        &role.session,
+                        "has a token the SSO portal refused (expired or revoked)",
+                    ));
+                }
+                Err(FetchError::Failed(failure)) => {
+                    self.record_backoff(&failure);
+                    let hint = match (failure.kind, failure.code.as_deref()) {
+                        (FailureKind::Transient, _) => Some("try again later".to_owned()),
+                        (_, Some("ForbiddenException" | "ResourceNotFoundException")) => Some(
+                            "check sso_account_id and sso_role_name, or ask your administrator to assign you this role"
+                                .to_owned(),
+                        ),
+                        _ => None,
+                    };
+                    return Err(Error::Aws {
+                        operation: "GetRoleCredentials",
+                        target: format!("for role {} in account {}", role.role_name, role.account_id),
+                        failure,
+                        hint,
+                    });
+                }
+            };
         report.calls.push("GetRoleCredentials");
         report
             .steps
             .push(format!("fetched role credentials expiring at {}", timestamp::format(credentials.expiration)));
         if !credentials.fresh_at(self.now) {
             return Err(Error::ShortLivedCredentials {
-                role: role.role_name.clone(),
-                account: role.account_id.clone(),
+                operation: "GetRoleCredentials",
+                target: format!("for role {} in account {}", role.role_name, role.account_id),
                 expiration: timestamp::format(credentials.expiration),
             });
         }
@@ -200,7 +185,7 @@ impl SlowPath<'_> {
                 (TokenDecision::LoginRequired(why), _) | (_, Err(why)) => return Err(cannot_refresh(session, why)),
                 (_, Ok(grant)) => grant,
             };
-            let failure = match refresh::create_token(&self.connection.oidc(), grant).await {
+            let failure = match refresh::create_token(&self.connection.oidc(session.region()), grant).await {
                 Ok(new) => {
                     report.calls.push("CreateToken");
                     let refreshed = token.refreshed(&new, self.now);
@@ -257,6 +242,61 @@ impl SlowPath<'_> {
             };
         }
     }
+}
+
+/// `result`, or, if it failed for a reason that may pass, the `stale` cached credentials while they
+/// have at least [`DEGRADED_MIN_REMAINING`] left, with a warning.
+pub(crate) fn serve_stale_on_transient(
+    result: Result<RoleCredentials, Error>,
+    stale: Option<RoleCredentials>,
+    now: OffsetDateTime,
+    report: &mut Report,
+) -> Result<RoleCredentials, Error> {
+    match result {
+        Err(error) if error.is_transient() => match stale {
+            Some(cached) if cached.expiration - now >= DEGRADED_MIN_REMAINING => {
+                report.warnings.push(format!(
+                    "{}; using cached credentials that expire at {}",
+                    error.one_line(),
+                    timestamp::format(cached.expiration)
+                ));
+                Ok(cached)
+            }
+            _ => Err(error),
+        },
+        other => other,
+    }
+}
+
+/// Takes the lock `path(locks)` names, waiting up to `timeout`; without a lock folder, or if the
+/// lock file cannot be opened, goes on unlocked (locking saves calls; it is not needed to work).
+pub(crate) fn take_lock(
+    locks: Option<&LockDir>,
+    path: impl FnOnce(&LockDir) -> PathBuf,
+    timeout: Duration,
+    what: String,
+    report: &mut Report,
+) -> Result<Option<LockGuard>, Error> {
+    let Some(locks) = locks else {
+        report.steps.push("no cache folder for lock files: going on without locking".to_owned());
+        return Ok(None);
+    };
+    let path = path(locks);
+    match lock::acquire(&path, timeout) {
+        Ok(guard) => Ok(Some(guard)),
+        Err(LockError::Unavailable(e)) => {
+            report.steps.push(format!("cannot lock `{}` ({e}): going on without the lock", path.display()));
+            Ok(None)
+        }
+        Err(LockError::Timeout { waited, holder }) => {
+            Err(Error::LockTimeout { what, waited_secs: waited.as_secs(), holder, path })
+        }
+    }
+}
+
+/// Whether these are the credentials STS refused.
+pub(crate) fn is_rejected(credentials: &RoleCredentials, rejected: Option<&str>) -> bool {
+    rejected == Some(credentials.access_key_id.as_str())
 }
 
 /// Whether the file now holds another token than the one we tried to refresh.

@@ -55,6 +55,15 @@ impl Environment {
         }
     }
 
+    /// The shared credentials file: `AWS_SHARED_CREDENTIALS_FILE` (a leading `~` expanded) or
+    /// `~/.aws/credentials`.
+    pub fn credentials_file(&self) -> Option<PathBuf> {
+        match self.get("AWS_SHARED_CREDENTIALS_FILE") {
+            Some(path) => self.expand_home(path),
+            None => self.aws_dir().map(|dir| dir.join("credentials")),
+        }
+    }
+
     fn expand_home(&self, path: &str) -> Option<PathBuf> {
         match path.strip_prefix('~') {
             Some(rest) if rest.is_empty() || rest.starts_with('/') || rest.starts_with('\\') => {
@@ -95,6 +104,9 @@ mod tests {
         let env = Environment::from_vars([("HOME", "/home/u")]);
         assert_eq!(env.config_file(), Some(PathBuf::from("/home/u/.aws/config")));
         assert_eq!(env.aws_dir(), Some(PathBuf::from("/home/u/.aws")));
+        assert_eq!(env.credentials_file(), Some(PathBuf::from("/home/u/.aws/credentials")));
+        let env = Environment::from_vars([("HOME", "/home/u"), ("AWS_SHARED_CREDENTIALS_FILE", "~/c")]);
+        assert_eq!(env.credentials_file(), Some(PathBuf::from("/home/u/c")));
     }
 
     #[test]

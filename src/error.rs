@@ -57,13 +57,13 @@ pub enum Error {
     },
     /// Fetched credentials that would make clients re-run us on every call.
     #[error(
-        "GetRoleCredentials returned credentials for role {role} in account {account} that expire at {expiration}, less than 15 minutes from now; check the system clock"
+        "{operation} returned credentials {target} that expire at {expiration}, less than 15 minutes from now; check the system clock"
     )]
     ShortLivedCredentials {
-        /// The role.
-        role: String,
-        /// The account.
-        account: String,
+        /// `GetRoleCredentials` or `AssumeRole`.
+        operation: &'static str,
+        /// Which (`for role ReadOnly in account 111122223333`).
+        target: String,
         /// Their expiry.
         expiration: String,
     },
@@ -79,11 +79,12 @@ pub enum Error {
         /// The lock file.
         path: PathBuf,
     },
-    /// AWS throttled a recent call for this session; callers stay away until the back-off ends.
-    #[error("AWS throttled a recent call for the {session}, so no call is made before {until}; try again later")]
+    /// AWS throttled a recent call for this session or role; callers stay away until the back-off
+    /// ends.
+    #[error("AWS throttled a recent call for the {subject}, so no call is made before {until}; try again later")]
     BackingOff {
-        /// Which session.
-        session: String,
+        /// Which session or role (`SSO session `my-sso``).
+        subject: String,
         /// When the back-off ends.
         until: String,
     },

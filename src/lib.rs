@@ -2,20 +2,23 @@
 //!
 //! The flow, one module per step:
 //! 1. [`cli`] turns the arguments into a [`cli::Request`] (a [`config::Target`] and options);
-//! 2. [`config`] parses `~/.aws/config` with the AWS SDK's parser and resolves the target into an
-//!    [`config::SsoRole`] (plain data: session, account, role);
-//! 3. the hot path: [`role_credentials`] reads the AWS CLI's role cache; with at least 15 minutes
-//!    left, those credentials are printed and nothing else happens (no SDK client, no runtime
-//!    threads, no network);
+//! 2. [`config`] parses `~/.aws/config` (and `~/.aws/credentials`) with the AWS SDK's parser and
+//!    resolves the target into plain data: an [`config::SsoRole`] (session, account, role), or a
+//!    [`config::RoleChain`] (base credentials, then `AssumeRole` hops) for a `role_arn` profile;
+//! 3. the hot path: [`role_credentials`] (or [`assume_role`] for a chain) reads the AWS CLI's
+//!    cache; with at least 15 minutes left, those credentials are printed and nothing else happens
+//!    (no SDK client, no runtime threads, no network);
 //! 4. the slow path, [`credentials`]: under a cross-process [`lock`], the SSO token from the CLI's
 //!    cache ([`token`]), refreshed with SSO-OIDC when due, exchanged with `GetRoleCredentials`, and
-//!    cached; transient failures fall back to still-valid cached credentials;
+//!    cached; transient failures fall back to still-valid cached credentials. For a chain,
+//!    [`role_chain`] does this for the base, then STS `AssumeRole` per hop, each cached and locked;
 //! 5. [`output`] prints the document; on failure the binary prints one line from [`error`].
 //!
 //! I/O stays at the edges: the environment ([`env`]), the clock ([`clock`]) and therefore paths
 //! and endpoints are passed in, so the library runs the same against a temporary `HOME` and a
 //! loopback fake (see `examples/demo.rs`).
 
+pub mod assume_role;
 pub mod aws;
 pub mod backoff;
 pub mod cli;
@@ -28,6 +31,7 @@ pub mod fs_util;
 pub mod json;
 pub mod lock;
 pub mod output;
+pub mod role_chain;
 pub mod role_credentials;
 pub mod secret;
 pub mod timestamp;
@@ -40,7 +44,7 @@ use time::OffsetDateTime;
 
 pub use crate::cli::Request;
 pub use crate::config::Target;
-use crate::config::{ConfigError, PROGRAM_NAME};
+use crate::config::{ConfigError, PROGRAM_NAME, Resolved};
 pub use crate::env::Environment;
 pub use crate::error::{Error, ExitKind};
 use crate::role_credentials::RoleCredentials;
@@ -77,33 +81,60 @@ pub fn run(request: &Request, invocation: &Invocation) -> Result<(RoleCredential
     let profile = config::profile_name(target, env);
     let loaded = config::load(env, profile.as_deref())?;
     let own_names: Vec<&str> = invocation.program_name.iter().map(String::as_str).collect();
-    let role = config::resolve(&loaded, target, &own_names)?;
+    let resolved = config::resolve(&loaded, env, target, &own_names)?;
     let aws_dir = env.aws_dir().ok_or(ConfigError::NoHome)?;
 
     // The hot path: fresh credentials in the AWS CLI's cache, nothing else to do.
-    let cache_path = role_credentials::cache_path(&aws_dir, &role);
-    let cached = role_credentials::read_cached(&cache_path, &role);
+    let (cache_path, cached) = match &resolved {
+        Resolved::Sso(role) => {
+            let path = role_credentials::cache_path(&aws_dir, role);
+            let cached = role_credentials::read_cached(&path, role);
+            (path, cached)
+        }
+        Resolved::Chain(chain) => {
+            let path = assume_role::cache_path(&aws_dir, chain.last_hop());
+            let cached = assume_role::read_cached(&path, chain.last_hop());
+            (path, cached)
+        }
+    };
     match &cached {
         Some(cached) if cached.fresh_at(invocation.now) => {
-            report.steps.push(format!("cached role credentials in {} are fresh", cache_path.display()));
+            report.steps.push(format!("cached credentials in {} are fresh", cache_path.display()));
             return Ok((cached.clone(), report));
         }
         Some(_) => {
-            report.steps.push(format!("cached role credentials in {} expire within 15 minutes", cache_path.display()))
+            report.steps.push(format!("cached credentials in {} expire within 15 minutes", cache_path.display()))
         }
-        None => report.steps.push(format!("no usable cached role credentials in {}", cache_path.display())),
+        None => report.steps.push(format!("no usable cached credentials in {}", cache_path.display())),
     }
 
-    let slow_path = credentials::SlowPath {
-        role: &role,
-        token_path: token::cache::token_path(&aws_dir, &role.session),
-        cache_path,
-        locks: env.cache_dir().map(|dir| lock::LockDir::new(&dir)),
-        lock_timeout: request.lock_timeout,
-        connection: aws::Connection::new(env, &loaded.profiles, role.session.region())?,
-        now: invocation.now,
+    let connection = aws::Connection::new(env, &loaded.profiles)?;
+    let locks = env.cache_dir().map(|dir| lock::LockDir::new(&dir));
+    let credentials = match &resolved {
+        Resolved::Sso(role) => {
+            let slow_path = credentials::SlowPath {
+                role,
+                token_path: token::cache::token_path(&aws_dir, &role.session),
+                cache_path,
+                locks,
+                lock_timeout: request.lock_timeout,
+                connection: &connection,
+                now: invocation.now,
+            };
+            slow_path.credentials(cached, None, &mut report)?
+        }
+        Resolved::Chain(chain) => {
+            let chain_path = role_chain::ChainPath {
+                chain,
+                aws_dir: &aws_dir,
+                locks,
+                lock_timeout: request.lock_timeout,
+                connection: &connection,
+                now: invocation.now,
+            };
+            chain_path.credentials(cached, &mut report)?
+        }
     };
-    let credentials = slow_path.credentials(cached, &mut report)?;
     Ok((credentials, report))
 }
 

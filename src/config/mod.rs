@@ -8,6 +8,10 @@
 //! Two layouts are supported, as written by `aws configure sso`:
 //! - `sso_session = NAME` + `[sso-session NAME]` with `sso_start_url`/`sso_region` (refreshable);
 //! - the legacy layout with `sso_start_url`/`sso_region` in the profile itself.
+//!
+//! A profile with `role_arn` resolves to a [`RoleChain`] instead ([`chain`]).
+
+mod chain;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -17,6 +21,10 @@ use aws_config::profile::{Profile, ProfileSet};
 use aws_runtime::env_config::file::EnvConfigFiles;
 use aws_types::os_shim_internal::Fs;
 
+pub use self::chain::{
+    AssumeRoleHop, ChainBase, DEFAULT_SESSION_NAME, GLOBAL_STS_ENDPOINT, MAX_DURATION_SECONDS, MAX_HOPS,
+    MIN_DURATION_SECONDS, RoleChain, StaticKeys, StsLocation,
+};
 use crate::env::Environment;
 
 /// The executable name users put behind `credential_process`.
@@ -123,13 +131,24 @@ pub struct SsoRole {
     pub role_name: String,
 }
 
-/// The parsed config file.
+/// What a request resolves to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Resolved {
+    /// An IAM Identity Center role.
+    Sso(SsoRole),
+    /// SSO (or static) credentials, then one or more `AssumeRole` calls.
+    Chain(RoleChain),
+}
+
+/// The parsed config and credentials files.
 #[derive(Debug)]
 pub struct LoadedConfig {
     /// The parsed sections; the selected profile is the target profile, if there is one.
     pub profiles: ProfileSet,
-    /// The file they came from, for messages.
+    /// The config file, for messages.
     pub path: PathBuf,
+    /// The credentials file, for messages about keys found there.
+    pub credentials_path: Option<PathBuf>,
 }
 
 /// A configuration problem, naming the profile, the file and the key at fault.
@@ -183,11 +202,97 @@ pub enum ConfigError {
         /// The `--profile` that command passes, if any.
         suggestion: Option<String>,
     },
-    /// `role_arn` chaining is not supported by this version.
-    #[error("profile `{profile}` in `{}` assumes a role (role_arn); this version supports SSO profiles only: point --profile at its SSO source profile", path.display())]
-    RoleChainingUnsupported {
-        /// The profile name.
+    /// `source_profile` names a profile that does not exist.
+    #[error("profile `{profile}` sets source_profile = {source_profile}, but there is no profile `{source_profile}` in `{}` or the credentials file", path.display())]
+    SourceProfileNotFound {
+        /// The profile with the reference.
         profile: String,
+        /// The missing profile.
+        source_profile: String,
+        /// The config file.
+        path: PathBuf,
+    },
+    /// `source_profile` references go round in a circle.
+    #[error("source_profile references in `{}` go round in a loop: {}", path.display(), profiles.join(" → "))]
+    ChainLoop {
+        /// The profiles in the order they were followed, the repeated one last.
+        profiles: Vec<String>,
+        /// The config file.
+        path: PathBuf,
+    },
+    /// More `role_arn` hops than [`MAX_HOPS`].
+    #[error("profile `{profile}` in `{}` chains more than {max} roles through source_profile; shorten the chain", path.display())]
+    ChainTooLong {
+        /// The requested profile.
+        profile: String,
+        /// The limit.
+        max: usize,
+        /// The config file.
+        path: PathBuf,
+    },
+    /// `role_arn` without `source_profile`.
+    #[error("profile `{profile}` in `{}` sets role_arn but no source_profile; add source_profile = <the SSO profile to assume the role from>", path.display())]
+    NoRoleSource {
+        /// The profile.
+        profile: String,
+        /// The config file.
+        path: PathBuf,
+    },
+    /// Both `source_profile` and `credential_source`.
+    #[error("profile `{profile}` in `{}` sets both source_profile and credential_source; keep only source_profile", path.display())]
+    BothSources {
+        /// The profile.
+        profile: String,
+        /// The config file.
+        path: PathBuf,
+    },
+    /// `credential_source`, which takes credentials from the host (EC2, ECS, the environment).
+    #[error("profile `{profile}` in `{}` sets credential_source = {value}, which takes credentials from an EC2 instance, an ECS task or environment variables, not from IAM Identity Center; use source_profile = <an SSO profile> instead", path.display())]
+    CredentialSource {
+        /// The profile.
+        profile: String,
+        /// Its value.
+        value: String,
+        /// The config file.
+        path: PathBuf,
+    },
+    /// `mfa_serial`: the role needs a code typed by a person.
+    #[error("profile `{profile}` in `{}` sets mfa_serial, but a credential_process cannot ask anyone for an MFA code; remove mfa_serial and have the role trust the SSO role (IAM Identity Center sign-in already asked for MFA)", path.display())]
+    MfaRequired {
+        /// The profile.
+        profile: String,
+        /// The config file.
+        path: PathBuf,
+    },
+    /// A source profile whose credentials come from something this helper does not run.
+    #[error("source profile `{profile}` in `{}` gets its credentials from {key}, which this helper does not run; point source_profile at an SSO profile (or a profile with access keys) instead", path.display())]
+    UnsupportedSource {
+        /// The profile.
+        profile: String,
+        /// `credential_process` or `web_identity_token_file`.
+        key: &'static str,
+        /// The config file.
+        path: PathBuf,
+    },
+    /// A source profile with no credentials at all.
+    #[error("source profile `{profile}` in `{}` has no credentials: give it SSO keys (sso_session, sso_account_id, sso_role_name) or access keys", path.display())]
+    NoCredentials {
+        /// The profile.
+        profile: String,
+        /// The config file.
+        path: PathBuf,
+    },
+    /// A key whose value cannot be used.
+    #[error("{key} = {value} in profile `{profile}` (`{}`) is not valid: expected {expected}", path.display())]
+    InvalidValue {
+        /// The profile (or `environment` for a variable).
+        profile: String,
+        /// The key or variable.
+        key: &'static str,
+        /// Its value.
+        value: String,
+        /// What would be valid.
+        expected: String,
         /// The config file.
         path: PathBuf,
     },
@@ -241,26 +346,42 @@ pub fn profile_name(target: &Target, env: &Environment) -> Option<String> {
     }
 }
 
-/// Parses the config file with the AWS SDK's parser. A missing file is an empty config.
+/// Parses the config and credentials files with the AWS SDK's parser (credentials override config
+/// key by key, as in every SDK). A missing file is an empty one.
 pub fn load(env: &Environment, selected_profile: Option<&str>) -> Result<LoadedConfig, ConfigError> {
     let path = env.config_file().ok_or(ConfigError::NoHome)?;
-    let files = EnvConfigFiles::builder().include_default_config_file(true).build();
+    let files =
+        EnvConfigFiles::builder().include_default_config_file(true).include_default_credentials_file(true).build();
     let (fs, sdk_env) = (Fs::real(), env.to_sdk_env());
     let future = aws_config::profile::load(&fs, &sdk_env, &files, selected_profile.map(|p| Cow::Owned(p.to_owned())));
     let profiles = crate::block_on(future).map_err(|source| ConfigError::Parse { path: path.clone(), source })?;
-    Ok(LoadedConfig { profiles, path })
+    Ok(LoadedConfig { profiles, path, credentials_path: env.credentials_file() })
 }
 
-/// Resolves the request into plain data, validating the keys it needs.
-pub fn resolve(config: &LoadedConfig, target: &Target, program_names: &[&str]) -> Result<SsoRole, ConfigError> {
+/// Resolves the request into plain data, validating the keys it needs. A profile with `role_arn`
+/// is a chain (as in the SDKs, `role_arn` wins over SSO keys in the same profile).
+pub fn resolve(
+    config: &LoadedConfig,
+    env: &Environment,
+    target: &Target,
+    program_names: &[&str],
+) -> Result<Resolved, ConfigError> {
     match target {
-        Target::Profile(_) => resolve_profile(config, config.profiles.selected_profile(), program_names),
-        Target::SsoSession { name, account_id, role_name } => Ok(SsoRole {
+        Target::Profile(_) => {
+            let name = config.profiles.selected_profile();
+            match config.profiles.get_profile(name) {
+                Some(profile) if profile.get("role_arn").is_some() => {
+                    Ok(Resolved::Chain(chain::resolve_chain(config, env, name, program_names)?))
+                }
+                _ => Ok(Resolved::Sso(resolve_profile(config, name, program_names)?)),
+            }
+        }
+        Target::SsoSession { name, account_id, role_name } => Ok(Resolved::Sso(SsoRole {
             session: named_session(config, name, None)?,
             account_id: account_id.clone(),
             role_name: role_name.clone(),
-        }),
-        Target::StartUrl { start_url, region, account_id, role_name } => Ok(SsoRole {
+        })),
+        Target::StartUrl { start_url, region, account_id, role_name } => Ok(Resolved::Sso(SsoRole {
             session: SsoSession::Legacy {
                 start_url: start_url.clone(),
                 region: region.clone(),
@@ -268,7 +389,7 @@ pub fn resolve(config: &LoadedConfig, target: &Target, program_names: &[&str]) -
             },
             account_id: account_id.clone(),
             role_name: role_name.clone(),
-        }),
+        })),
     }
 }
 
@@ -332,9 +453,6 @@ fn not_sso_reason(profile: &Profile, path: &Path, program_names: &[&str]) -> Con
             command: format!("credential_process = {command}"),
             suggestion: profile_argument(&words),
         };
-    }
-    if profile.get("role_arn").is_some() {
-        return ConfigError::RoleChainingUnsupported { profile: name, path: path.to_owned() };
     }
     ConfigError::NotSso { profile: name, path: path.to_owned() }
 }
@@ -442,18 +560,174 @@ mod tests {
         (home, env)
     }
 
-    fn resolve_in(text: &str, target: Target) -> Result<SsoRole, ConfigError> {
-        let (_home, env) = config(text);
+    fn resolve_with(
+        text: &str,
+        credentials: &str,
+        vars: &[(&str, &str)],
+        target: Target,
+    ) -> Result<Resolved, ConfigError> {
+        let (home, _) = config(text);
+        std::fs::write(home.path().join(".aws/credentials"), credentials).unwrap();
+        let mut all = vec![("HOME".to_owned(), home.path().to_str().unwrap().to_owned())];
+        all.extend(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        let env = Environment::from_vars(all);
         let name = profile_name(&target, &env);
         let loaded = load(&env, name.as_deref()).unwrap();
-        resolve(&loaded, &target, &[])
+        resolve(&loaded, &env, &target, &[])
+    }
+
+    fn resolve_in(text: &str, target: Target) -> Result<SsoRole, ConfigError> {
+        match resolve_with(text, "", &[], target)? {
+            Resolved::Sso(role) => Ok(role),
+            Resolved::Chain(chain) => panic!("expected an SSO role, got {chain:?}"),
+        }
+    }
+
+    fn chain_in(text: &str, credentials: &str, vars: &[(&str, &str)], profile: &str) -> Result<RoleChain, ConfigError> {
+        match resolve_with(text, credentials, vars, Target::Profile(Some(profile.into())))? {
+            Resolved::Chain(chain) => Ok(chain),
+            Resolved::Sso(role) => panic!("expected a chain, got {role:?}"),
+        }
+    }
+
+    fn chain_error(text: &str, profile: &str) -> String {
+        chain_in(text, "", &[], profile).unwrap_err().to_string()
+    }
+
+    const HOPS: &str = "\
+[sso-session s]
+sso_start_url = https://x/start
+sso_region = eu-west-1
+
+[profile sso]
+sso_session = s
+sso_account_id = 111111111111
+sso_role_name = ReadOnly
+
+[profile via-helper]
+credential_process = aws-sso-credential-process --profile sso
+
+[profile admin]
+role_arn = arn:aws:iam::222222222222:role/Admin
+source_profile = sso
+external_id = ext-1
+duration_seconds = 3600
+region = eu-central-1
+
+[profile deploy]
+role_arn = arn:aws:iam::333333333333:role/Deploy
+source_profile = admin
+role_session_name = alice
+
+[profile helper-hop]
+role_arn = arn:aws:iam::222222222222:role/Admin
+source_profile = via-helper
+";
+
+    #[test]
+    fn resolves_role_chains_from_the_base_up() {
+        let chain = chain_in(HOPS, "", &[], "deploy").unwrap();
+        let ChainBase::Sso { profile, role } = &chain.base else { panic!("{chain:?}") };
+        assert_eq!((profile.as_str(), role.role_name.as_str()), ("sso", "ReadOnly"));
+        assert_eq!(chain.hops.len(), 2);
+        assert_eq!(
+            chain.hops[0],
+            AssumeRoleHop {
+                profile: "admin".into(),
+                role_arn: "arn:aws:iam::222222222222:role/Admin".into(),
+                account_id: "222222222222".into(),
+                role_session_name: None,
+                external_id: Some("ext-1".into()),
+                duration_seconds: Some(3600),
+            }
+        );
+        assert_eq!(chain.last_hop().session_name(), "alice");
+        assert_eq!(chain.hops[0].session_name(), DEFAULT_SESSION_NAME);
+        // `deploy` sets no region: STS goes to the global endpoint.
+        assert_eq!(chain.sts, StsLocation { region: "us-east-1".into(), global_endpoint: true });
+        let chain = chain_in(HOPS, "", &[], "admin").unwrap();
+        assert_eq!(chain.sts, StsLocation { region: "eu-central-1".into(), global_endpoint: false });
+        let chain = chain_in(HOPS, "", &[("AWS_REGION", "ap-south-1")], "admin").unwrap();
+        assert_eq!(chain.sts.region, "ap-south-1");
+        let chain = chain_in(HOPS, "", &[("AWS_STS_REGIONAL_ENDPOINTS", "legacy")], "admin").unwrap();
+        assert_eq!(chain.sts, StsLocation { region: "eu-central-1".into(), global_endpoint: true });
+        let err = chain_in(HOPS, "", &[("AWS_STS_REGIONAL_ENDPOINTS", "sideways")], "admin").unwrap_err();
+        assert!(err.to_string().contains("AWS_STS_REGIONAL_ENDPOINTS = sideways"), "{err}");
+    }
+
+    #[test]
+    fn follows_a_source_profile_that_runs_this_helper() {
+        let chain = chain_in(HOPS, "", &[], "helper-hop").unwrap();
+        assert!(matches!(&chain.base, ChainBase::Sso { profile, .. } if profile == "sso"), "{chain:?}");
+    }
+
+    #[test]
+    fn static_keys_from_the_credentials_file_end_a_chain() {
+        let text = "[profile a]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = base\n\n\
+                    [profile self]\nrole_arn = arn:aws:iam::222222222222:role/S\nsource_profile = self\n";
+        let credentials = "[base]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s3cr3t\n\n\
+                           [self]\naws_access_key_id = AKIASELF\naws_secret_access_key = s3lf\n";
+        let chain = chain_in(text, credentials, &[], "a").unwrap();
+        let ChainBase::StaticKeys { profile, keys } = &chain.base else { panic!("{chain:?}") };
+        assert_eq!(
+            (profile.as_str(), keys.access_key_id.as_str(), keys.session_token.is_none()),
+            ("base", "AKIAEXAMPLE", true)
+        );
+        assert!(!format!("{chain:?}").contains("s3cr3t"));
+        // A profile may name itself as source only to use its own keys.
+        let chain = chain_in(text, credentials, &[], "self").unwrap();
+        assert_eq!((chain.hops.len(), chain.base.to_string()), (1, "the access keys of profile `self`".to_owned()));
+        let err = chain_in(text, "[base]\naws_access_key_id = AKIAEXAMPLE\n", &[], "a").unwrap_err().to_string();
+        assert!(
+            err.contains("profile `base`") && err.contains("credentials` is missing aws_secret_access_key"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn refuses_chains_that_cannot_work_and_says_why() {
+        let hop = |name: &str, extra: &str| {
+            format!("[profile {name}]\nrole_arn = arn:aws:iam::222222222222:role/{name}\n{extra}\n")
+        };
+        let text = format!("{}{}", hop("a", "source_profile = b"), hop("b", "source_profile = a"));
+        assert!(chain_error(&text, "a").contains("go round in a loop: a → b → a"));
+        assert!(chain_error(&hop("a", "source_profile = a"), "a").contains("a → a"));
+        let long: String =
+            (0..=MAX_HOPS).map(|i| hop(&format!("p{i}"), &format!("source_profile = p{}", i + 1))).collect();
+        assert!(chain_error(&long, "p0").contains("chains more than 10 roles"));
+        assert!(
+            chain_error(&hop("a", "source_profile = nope"), "a")
+                .contains("source_profile = nope, but there is no profile `nope`")
+        );
+        assert!(chain_error(&hop("a", ""), "a").contains("sets role_arn but no source_profile"));
+        assert!(
+            chain_error(&hop("a", "credential_source = Ec2InstanceMetadata"), "a")
+                .contains("credential_source = Ec2InstanceMetadata, which takes credentials from an EC2 instance")
+        );
+        assert!(
+            chain_error(&hop("a", "source_profile = b\ncredential_source = Environment"), "a")
+                .contains("sets both source_profile and credential_source")
+        );
+        let with_sso = format!("{HOPS}{}", hop("m", "source_profile = sso\nmfa_serial = arn:aws:iam::1:mfa/u"));
+        assert!(chain_error(&with_sso, "m").contains("sets mfa_serial, but a credential_process cannot ask"));
+        let with_sso = format!("{HOPS}{}", hop("d", "source_profile = sso\nduration_seconds = 900"));
+        assert!(chain_error(&with_sso, "d").contains("duration_seconds = 900 in profile `d`"));
+        let text = "[profile a]\nrole_arn = Admin\nsource_profile = a\n";
+        assert!(chain_error(text, "a").contains("role_arn = Admin in profile `a`"));
+        let text = format!("{}[profile b]\ncredential_process = /bin/other-tool\n", hop("a", "source_profile = b"));
+        assert!(
+            chain_error(&text, "a")
+                .contains("gets its credentials from credential_process, which this helper does not run")
+        );
+        let text = format!("{}[profile b]\nregion = eu-west-1\n", hop("a", "source_profile = b"));
+        assert!(chain_error(&text, "a").contains("source profile `b`"));
     }
 
     /// The sample config, plus a profile whose credential_process calls itself.
     fn session_config() -> String {
         format!(
             "{}\n[profile loop]\ncredential_process = /usr/local/bin/aws-sso-credential-process --profile loop\n",
-            include_str!("../examples/config")
+            include_str!("../../examples/config")
         )
     }
 
