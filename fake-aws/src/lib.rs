@@ -1,13 +1,24 @@
-//! An in-process fake of two AWS IAM Identity Center endpoints: the SSO portal
-//! (`GetRoleCredentials`, `GET /federation/credentials`) and SSO-OIDC
-//! (`CreateToken`, `POST /token`), speaking plain HTTP/1.1 with the same wire
-//! shapes as AWS.
+//! An in-process fake of the AWS endpoints a credential_process helper talks
+//! to, speaking plain HTTP/1.1 with the same wire shapes as AWS:
+//!
+//! - the IAM Identity Center SSO portal (`GetRoleCredentials`,
+//!   `GET /federation/credentials`, restJson),
+//! - SSO-OIDC (`CreateToken`, `POST /token`, restJson),
+//! - STS (`AssumeRole` and `GetCallerIdentity`, `POST /` with a form body,
+//!   awsQuery with XML replies). Requests must carry a SigV4 `Authorization`
+//!   header naming an access key id the fake issued or was given (the signature
+//!   itself is not checked), plus the matching `X-Amz-Security-Token` for
+//!   temporary credentials. Roles and their trust policies are declared with
+//!   [`FakeAws::add_role`].
 //!
 //! The server binds `127.0.0.1` only (on an ephemeral port), never any other
-//! interface. Point the AWS SDK at it with `AWS_ENDPOINT_URL_SSO` and
-//! `AWS_ENDPOINT_URL_SSO_OIDC` set to [`FakeAws::url`]. It supports keep-alive,
-//! absolute-form (proxy) request targets, fault injection, latency and full
-//! request recording. Dropping the [`FakeAws`] stops the server.
+//! interface. Point the AWS SDK at it with `AWS_ENDPOINT_URL_SSO`,
+//! `AWS_ENDPOINT_URL_SSO_OIDC` and `AWS_ENDPOINT_URL_STS` set to
+//! [`FakeAws::url`]. It supports keep-alive, absolute-form (proxy) request
+//! targets, fault injection, latency and full request recording. Dropping the
+//! [`FakeAws`] stops the server.
+
+mod sts;
 
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -28,27 +39,46 @@ pub enum Route {
     GetRoleCredentials,
     /// SSO-OIDC `CreateToken` (`POST /token`).
     CreateToken,
+    /// STS `AssumeRole` (`POST /` with the form field `Action=AssumeRole`).
+    AssumeRole,
+    /// STS `GetCallerIdentity` (`POST /` with `Action=GetCallerIdentity`).
+    GetCallerIdentity,
 }
 
 /// A fault that can be injected on a [`Route`] instead of normal behaviour.
+///
+/// Faults are taken before the request is authenticated or validated. STS
+/// replies are awsQuery XML error documents (`<ErrorResponse>`), `Sender` for
+/// 4xx and `Receiver` for 5xx.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
-    /// 429 `TooManyRequestsException`, `{"message":"Rate exceeded"}`.
+    /// SSO/OIDC: 429 `TooManyRequestsException`, `{"message":"Rate exceeded"}`.
+    /// STS: 400 `Throttling`, "Rate exceeded" (what STS really sends).
     Throttled,
-    /// 500 `InternalServerException`.
+    /// SSO/OIDC: 500 `InternalServerException`. STS: 500 `InternalFailure`.
     Internal,
-    /// The route's normal 401 (`UnauthorizedException` / `InvalidClientException`).
+    /// SSO/OIDC: the route's normal 401 (`UnauthorizedException` /
+    /// `InvalidClientException`). STS: 403 `InvalidClientTokenId`.
     Unauthorized,
-    /// 200 with the non-JSON body `this is not json <<<`.
+    /// 200 with the non-JSON body `this is not json <<<` (SSO/OIDC), or the
+    /// `text/xml` body `this is not xml <<<` (STS).
     GarbageBody,
     /// 200 whose `Content-Length` claims a full success body, of which only the
     /// first half is sent before the connection is closed. No state changes
-    /// (nothing becomes valid or invalid), but the generated values are added
-    /// to [`FakeAws::secrets`].
+    /// (nothing becomes valid or invalid, no credentials are registered), but
+    /// the generated secrets are added to [`FakeAws::secrets`].
     TruncatedBody,
     /// Read the request, then never answer; the socket stays open until the
     /// fake is dropped.
     Hang,
+    /// STS: 400 `ExpiredToken`, "The security token included in the request is
+    /// expired". SSO/OIDC: same as [`Fault::Unauthorized`].
+    ExpiredToken,
+    /// STS: 403 `RegionDisabledException`, "STS is not activated in this region
+    /// for account:{account}. …", where the account is the caller's (or, if the
+    /// caller is unknown, the one in `RoleArn`). SSO/OIDC: same as
+    /// [`Fault::Internal`].
+    RegionDisabled,
 }
 
 /// What `CreateToken` does with the refresh token on a `refresh_token` grant.
@@ -88,9 +118,38 @@ impl RecordedRequest {
         let name = name.to_ascii_lowercase();
         self.headers.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
     }
+
+    /// The first field named `name` of the `application/x-www-form-urlencoded`
+    /// body, decoded (`+` is a space, then percent-decoding).
+    pub fn form(&self, name: &str) -> Option<String> {
+        form_field(&self.body, name)
+    }
+
+    /// The region of the SigV4 credential scope in the `Authorization` header
+    /// (`Credential=AKID/20261123/eu-west-1/sts/aws4_request`), if well formed.
+    pub fn signing_region(&self) -> Option<&str> {
+        self.credential_scope().map(|s| s[2])
+    }
+
+    /// The access key id of the SigV4 credential scope in the `Authorization`
+    /// header, if well formed.
+    pub fn signing_access_key_id(&self) -> Option<&str> {
+        self.credential_scope().map(|s| s[0])
+    }
+
+    /// `[access key id, date, region, service, "aws4_request"]`.
+    fn credential_scope(&self) -> Option<[&str; 5]> {
+        let auth = self.header("authorization")?.strip_prefix("AWS4-HMAC-SHA256 ")?;
+        let cred = auth.split([',', ' ']).find_map(|p| p.trim().strip_prefix("Credential="))?;
+        let mut it = cred.split('/');
+        let scope = [it.next()?, it.next()?, it.next()?, it.next()?, it.next()?];
+        let ok = it.next().is_none() && scope[4] == "aws4_request" && scope.iter().all(|p| !p.is_empty());
+        ok.then_some(scope)
+    }
 }
 
-/// Role credentials returned by a successful `GetRoleCredentials`.
+/// Temporary credentials returned by a successful `GetRoleCredentials` or
+/// `AssumeRole`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssuedCredentials {
     /// `accessKeyId` (starts with `ASIA`).
@@ -101,6 +160,61 @@ pub struct IssuedCredentials {
     pub session_token: String,
     /// `expiration`, milliseconds since the Unix epoch.
     pub expiration_ms: u64,
+}
+
+/// Long-term IAM user access keys made by [`FakeAws::add_static_keys`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaticKeys {
+    /// `AKIA` followed by 16 upper-case hex characters.
+    pub access_key_id: String,
+    /// The secret access key (listed in [`FakeAws::secrets`]).
+    pub secret_access_key: String,
+}
+
+/// Who may assume a role declared with [`FakeAws::add_role`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustPolicy {
+    /// Trusted principal ARNs. One matches a caller when it equals the
+    /// caller's principal ARN (a role ARN, [`FakeAws::sso_principal`], or
+    /// `arn:aws:iam::{acct}:user/{name}`), is `arn:aws:iam::{acct}:root` for
+    /// the caller's account, or is `*`.
+    pub principals: Vec<String>,
+    /// When set, `AssumeRole` must pass exactly this `ExternalId`. When unset,
+    /// an `ExternalId` in the request is ignored (as AWS does).
+    pub external_id: Option<String>,
+    /// The role's maximum session duration (default 3600 s).
+    pub max_session_duration: Duration,
+}
+
+impl Default for TrustPolicy {
+    /// No principals, no external id, a 3600 s maximum session.
+    fn default() -> Self {
+        TrustPolicy { principals: Vec::new(), external_id: None, max_session_duration: Duration::from_secs(3600) }
+    }
+}
+
+impl TrustPolicy {
+    /// A default policy trusting exactly `principal`.
+    pub fn trusting(principal: impl Into<String>) -> Self {
+        TrustPolicy { principals: vec![principal.into()], ..TrustPolicy::default() }
+    }
+}
+
+/// One successful `AssumeRole`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssumedRoleRecord {
+    /// The `RoleArn` assumed.
+    pub role_arn: String,
+    /// The `RoleSessionName`.
+    pub session_name: String,
+    /// The `ExternalId` sent, if any.
+    pub external_id: Option<String>,
+    /// The granted `DurationSeconds` (3600 when the request had none).
+    pub duration_seconds: u64,
+    /// The access key id that signed the request.
+    pub source_access_key_id: String,
+    /// The credentials returned.
+    pub credentials: IssuedCredentials,
 }
 
 /// A freshly registered client with a valid refresh token and access token.
@@ -132,6 +246,13 @@ struct State {
     requests: Vec<RecordedRequest>,
     secrets: Vec<String>,
     issued: Vec<IssuedCredentials>,
+    /// Every credential STS accepts, by access key id.
+    credentials: HashMap<String, sts::Known>,
+    /// Roles that can be assumed, by role ARN.
+    iam_roles: HashMap<String, TrustPolicy>,
+    /// Stable `AROA…` unique ids, by role ARN.
+    role_ids: HashMap<String, String>,
+    assumed: Vec<AssumedRoleRecord>,
     counter: u64,
     keys: RandomState,
 }
@@ -155,6 +276,16 @@ impl State {
         let s = format!("{prefix}{}", self.hex(n));
         self.secrets.push(s.clone());
         s
+    }
+
+    /// The stable `AROA…` unique id of the role `role_arn`.
+    fn role_id(&mut self, role_arn: &str) -> String {
+        if let Some(id) = self.role_ids.get(role_arn) {
+            return id.clone();
+        }
+        let id = format!("AROA{}", self.hex(17).to_ascii_uppercase());
+        self.role_ids.insert(role_arn.to_string(), id.clone());
+        id
     }
 
     fn take_fault(&mut self, route: Route) -> Option<Fault> {
@@ -363,8 +494,69 @@ impl FakeAws {
     }
 
     /// Credentials returned by successful `GetRoleCredentials`, in issue order.
+    /// (`AssumeRole` results are in [`FakeAws::assumed_roles`].)
     pub fn issued_credentials(&self) -> Vec<IssuedCredentials> {
         self.st().issued.clone()
+    }
+
+    /// The principal ARN of credentials issued by `GetRoleCredentials` for
+    /// `role_name` in `account_id`, for use in a [`TrustPolicy`]:
+    /// `arn:aws:iam::{account_id}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_{role_name}_0123456789abcdef`.
+    pub fn sso_principal(account_id: &str, role_name: &str) -> String {
+        sts::sso_principal(account_id, role_name)
+    }
+
+    /// Creates long-term access keys for the IAM user `user_name` in
+    /// `account_id` (ARN `arn:aws:iam::{account_id}:user/{user_name}`), valid
+    /// for STS. They never expire and have no session token.
+    pub fn add_static_keys(&self, account_id: &str, user_name: &str) -> StaticKeys {
+        let mut st = self.st();
+        let access_key_id = format!("AKIA{}", st.hex(16).to_ascii_uppercase());
+        let secret_access_key = st.secret("", 40);
+        let arn = format!("arn:aws:iam::{account_id}:user/{user_name}");
+        let known = sts::Known {
+            secret_access_key: secret_access_key.clone(),
+            session_token: None,
+            expiration_ms: None,
+            expired: false,
+            account_id: account_id.to_string(),
+            caller_arn: arn.clone(),
+            principal_arn: arn,
+            user_id: access_key_id.clone(),
+            role_session: false,
+        };
+        st.credentials.insert(access_key_id.clone(), known);
+        StaticKeys { access_key_id, secret_access_key }
+    }
+
+    /// Marks the credentials with this access key id as expired: STS answers
+    /// their next use with 400 `ExpiredToken`. Unknown ids are ignored.
+    pub fn expire_credentials(&self, access_key_id: &str) {
+        if let Some(c) = self.st().credentials.get_mut(access_key_id) {
+            c.expired = true;
+        }
+    }
+
+    /// Forgets the credentials with this access key id: STS answers their next
+    /// use with 403 `InvalidClientTokenId`.
+    pub fn revoke_credentials(&self, access_key_id: &str) {
+        self.st().credentials.remove(access_key_id);
+    }
+
+    /// Declares (or replaces) the role `role_arn`
+    /// (`arn:aws:iam::{acct}:role/{path/}{Name}`), assumable by `AssumeRole`
+    /// under `policy`.
+    ///
+    /// # Panics
+    /// If `role_arn` is not a role ARN of that shape.
+    pub fn add_role(&self, role_arn: &str, policy: TrustPolicy) {
+        assert!(sts::parse_role_arn(role_arn).is_some(), "not a role ARN: {role_arn}");
+        self.st().iam_roles.insert(role_arn.to_string(), policy);
+    }
+
+    /// Every successful `AssumeRole`, in order.
+    pub fn assumed_roles(&self) -> Vec<AssumedRoleRecord> {
+        self.st().assumed.clone()
     }
 }
 
@@ -470,20 +662,19 @@ fn read_request(r: &mut BufReader<TcpStream>, w: &mut TcpStream) -> Option<Reque
             (percent_decode(k), percent_decode(v))
         })
         .collect();
+    let body = String::from_utf8_lossy(&body).into_owned();
     let route = match (method, path) {
         ("GET", "/federation/credentials") => Some(Route::GetRoleCredentials),
         ("POST", "/token") => Some(Route::CreateToken),
+        ("POST", "/") => match form_field(&body, "Action").as_deref() {
+            Some("AssumeRole") => Some(Route::AssumeRole),
+            Some("GetCallerIdentity") => Some(Route::GetCallerIdentity),
+            _ => None,
+        },
         _ => None,
     };
-    let rec = RecordedRequest {
-        method: method.to_string(),
-        path: path.to_string(),
-        query,
-        headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
-        via_proxy,
-        route,
-    };
+    let rec =
+        RecordedRequest { method: method.to_string(), path: path.to_string(), query, headers, body, via_proxy, route };
     Some(Request { rec, close })
 }
 
@@ -506,13 +697,22 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The first field named `name` of a form-urlencoded `body`, decoded.
+fn form_field(body: &str, name: &str) -> Option<String> {
+    let decode = |s: &str| percent_decode(&s.replace('+', " "));
+    body.split('&').filter(|p| !p.is_empty()).find_map(|p| {
+        let (k, v) = p.split_once('=').unwrap_or((p, ""));
+        (decode(k) == name).then(|| decode(v))
+    })
+}
+
 /// RFC 1123 date (`Sun, 06 Nov 1994 08:49:37 GMT`) from the system clock.
 fn http_date() -> String {
     http_date_at(now().as_secs())
 }
 
-fn http_date_at(secs: u64) -> String {
-    let (days, rem) = (secs / 86400, secs % 86400);
+/// `(year, month 1..=12, day 1..=31)` of a day count since 1970-01-01.
+fn civil_from_days(days: u64) -> (i64, i64, i64) {
     // Civil-from-days (Howard Hinnant), valid for dates after 1970.
     let z = days as i64 + 719_468;
     let era = z.div_euclid(146_097);
@@ -523,6 +723,19 @@ fn http_date_at(secs: u64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// ISO 8601 UTC timestamp in whole seconds, `2026-11-23T16:53:37Z`.
+fn iso8601_at(secs: u64) -> String {
+    let (days, rem) = (secs / 86400, secs % 86400);
+    let (year, month, day) = civil_from_days(days);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem / 60 % 60, rem % 60)
+}
+
+fn http_date_at(secs: u64) -> String {
+    let (days, rem) = (secs / 86400, secs % 86400);
+    let (year, month, day) = civil_from_days(days);
     const WD: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
     const MO: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     format!(
@@ -535,20 +748,23 @@ fn http_date_at(secs: u64) -> String {
     )
 }
 
+const JSON: &str = "application/json";
+const XML: &str = "text/xml";
+
 enum Reply {
-    Full { status: u16, error_type: Option<&'static str>, body: String },
-    Truncated(String),
+    Full { status: u16, error_type: Option<&'static str>, content_type: &'static str, body: String },
+    Truncated { content_type: &'static str, body: String },
 }
 
 fn err(status: u16, error_type: &'static str, body: Value) -> Reply {
-    Reply::Full { status, error_type: Some(error_type), body: body.to_string() }
+    Reply::Full { status, error_type: Some(error_type), content_type: JSON, body: body.to_string() }
 }
 
 fn ok(body: Value) -> Reply {
-    Reply::Full { status: 200, error_type: None, body: body.to_string() }
+    Reply::Full { status: 200, error_type: None, content_type: JSON, body: body.to_string() }
 }
 
-fn render(status: u16, error_type: Option<&str>, body: &str, request_id: &str) -> (Vec<u8>, usize) {
+fn render(status: u16, error_type: Option<&str>, content_type: &str, body: &str, request_id: &str) -> (Vec<u8>, usize) {
     let reason = match status {
         200 => "OK",
         400 => "Bad Request",
@@ -559,7 +775,7 @@ fn render(status: u16, error_type: Option<&str>, body: &str, request_id: &str) -
         _ => "Internal Server Error",
     };
     let mut head = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nDate: {}\r\nx-amzn-RequestId: {request_id}\r\n",
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nDate: {}\r\nx-amzn-RequestId: {request_id}\r\n",
         body.len(),
         http_date()
     );
@@ -602,11 +818,13 @@ fn serve_connection(stream: TcpStream, state: &Mutex<State>, shutdown: &AtomicBo
         if !latency.is_zero() {
             thread::sleep(latency);
         }
-        let reply = respond(&mut lock(state), &req.rec, fault);
+        let reply = respond(&mut lock(state), &req.rec, fault, &request_id);
         let sent = match reply {
-            Reply::Full { status, error_type, body } => w.write_all(&render(status, error_type, &body, &request_id).0),
-            Reply::Truncated(body) => {
-                let (bytes, head_len) = render(200, None, &body, &request_id);
+            Reply::Full { status, error_type, content_type, body } => {
+                w.write_all(&render(status, error_type, content_type, &body, &request_id).0)
+            }
+            Reply::Truncated { content_type, body } => {
+                let (bytes, head_len) = render(200, None, content_type, &body, &request_id);
                 let _ = w.write_all(&bytes[..head_len + body.len() / 2]);
                 let _ = w.flush();
                 let _ = w.shutdown(Shutdown::Both);
@@ -622,32 +840,40 @@ fn serve_connection(stream: TcpStream, state: &Mutex<State>, shutdown: &AtomicBo
 
 // -------------------------------------------------------------- operations
 
-fn respond(st: &mut State, req: &RecordedRequest, fault: Option<Fault>) -> Reply {
+fn respond(st: &mut State, req: &RecordedRequest, fault: Option<Fault>, request_id: &str) -> Reply {
     let Some(route) = req.route else {
+        if req.method == "POST" && req.path == "/" {
+            return sts::invalid_action(req, request_id);
+        }
         return err(404, "UnknownOperationException", json!({"message": "unknown route"}));
     };
-    let sso = route == Route::GetRoleCredentials;
+    let sso = match route {
+        Route::AssumeRole | Route::GetCallerIdentity => return sts::respond(st, req, route, fault, request_id),
+        Route::GetRoleCredentials => true,
+        Route::CreateToken => false,
+    };
     match fault {
         // `Hang` is handled by the connection loop before we get here.
         None | Some(Fault::Hang) => {}
         Some(Fault::Throttled) => {
             return err(429, "TooManyRequestsException", json!({"message": "Rate exceeded"}));
         }
-        Some(Fault::Internal) if sso => {
+        Some(Fault::Internal | Fault::RegionDisabled) if sso => {
             return err(500, "InternalServerException", json!({"message": "Internal error"}));
         }
-        Some(Fault::Internal) => {
+        Some(Fault::Internal | Fault::RegionDisabled) => {
             let body = json!({"error": "server_error", "error_description": "Internal error"});
             return err(500, "InternalServerException", body);
         }
-        Some(Fault::Unauthorized) if sso => return unauthorized_sso(),
-        Some(Fault::Unauthorized) => return invalid_client(),
+        Some(Fault::Unauthorized | Fault::ExpiredToken) if sso => return unauthorized_sso(),
+        Some(Fault::Unauthorized | Fault::ExpiredToken) => return invalid_client(),
         Some(Fault::GarbageBody) => {
-            return Reply::Full { status: 200, error_type: None, body: "this is not json <<<".into() };
+            let body = "this is not json <<<".into();
+            return Reply::Full { status: 200, error_type: None, content_type: JSON, body };
         }
         Some(Fault::TruncatedBody) if sso => {
             let creds = new_credentials(st);
-            return Reply::Truncated(credentials_body(&creds).to_string());
+            return Reply::Truncated { content_type: JSON, body: credentials_body(&creds).to_string() };
         }
         Some(Fault::TruncatedBody) => {
             let body = json!({
@@ -657,7 +883,7 @@ fn respond(st: &mut State, req: &RecordedRequest, fault: Option<Fault>) -> Reply
                 "refreshToken": st.secret("aor", 64),
                 "idToken": st.secret("eyJ", 96),
             });
-            return Reply::Truncated(body.to_string());
+            return Reply::Truncated { content_type: JSON, body: body.to_string() };
         }
     }
     if sso { get_role_credentials(st, req) } else { create_token(st, req) }
@@ -673,9 +899,17 @@ fn invalid_client() -> Reply {
     err(401, "InvalidClientException", body)
 }
 
+/// Fresh SSO role credentials, valid for the configured role session duration.
 fn new_credentials(st: &mut State) -> IssuedCredentials {
+    let lifetime = st.role_session_duration;
+    mint_credentials(st, lifetime)
+}
+
+/// Fresh temporary credentials valid for `lifetime`; the secret access key and
+/// session token are added to the secrets.
+fn mint_credentials(st: &mut State, lifetime: Duration) -> IssuedCredentials {
     let access_key_id = format!("ASIA{}", st.hex(16).to_ascii_uppercase());
-    let expiration = now() + st.role_session_duration;
+    let expiration = now() + lifetime;
     IssuedCredentials {
         access_key_id,
         secret_access_key: st.secret("", 40),
@@ -705,6 +939,7 @@ fn get_role_credentials(st: &mut State, req: &RecordedRequest) -> Reply {
     }
     let creds = new_credentials(st);
     st.issued.push(creds.clone());
+    sts::register_sso(st, &creds, &key.0, &key.1);
     ok(credentials_body(&creds))
 }
 
@@ -1033,5 +1268,448 @@ mod tests {
         assert_eq!(http_date_at(784_111_777), "Sun, 06 Nov 1994 08:49:37 GMT");
         assert_eq!(http_date_at(1_709_164_800), "Thu, 29 Feb 2024 00:00:00 GMT");
         assert_eq!(http_date().len(), 29);
+        assert_eq!(iso8601_at(784_111_777), "1994-11-06T08:49:37Z");
+        assert_eq!(iso8601_at(1_709_164_800), "2024-02-29T00:00:00Z");
+    }
+
+    // ------------------------------------------------------------------ STS
+
+    const ACCT: &str = "111111111111";
+    const ADMIN: &str = "arn:aws:iam::222222222222:role/Admin";
+
+    /// The text of the first `<tag>` element in `body`.
+    fn tag<'a>(body: &'a str, tag: &str) -> Option<&'a str> {
+        let start = body.find(&format!("<{tag}>"))? + tag.len() + 2;
+        let len = body[start..].find(&format!("</{tag}>"))?;
+        Some(&body[start..start + len])
+    }
+
+    fn enc(s: &str) -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+
+    /// Credentials for `role` in ACCT, obtained through `GetRoleCredentials`.
+    fn sso_creds(fake: &FakeAws, role: &str) -> IssuedCredentials {
+        let s = fake.seed_session();
+        fake.assign_role(ACCT, role);
+        assert_eq!(Client::new(fake).grc(&s.access_token, ACCT, role).status, 200);
+        fake.issued_credentials().pop().unwrap()
+    }
+
+    /// The credentials of a successful `AssumeRole` reply.
+    fn creds_of(r: &Resp) -> IssuedCredentials {
+        assert_eq!(r.status, 200, "{}", r.body);
+        IssuedCredentials {
+            access_key_id: tag(&r.body, "AccessKeyId").unwrap().into(),
+            secret_access_key: tag(&r.body, "SecretAccessKey").unwrap().into(),
+            session_token: tag(&r.body, "SessionToken").unwrap().into(),
+            expiration_ms: 0,
+        }
+    }
+
+    impl Client {
+        /// An STS call signed (in shape only) with `akid`.
+        fn sts(&mut self, akid: &str, token: Option<&str>, form: &str) -> Resp {
+            let token = token.map(|t| format!("X-Amz-Security-Token: {t}\r\n")).unwrap_or_default();
+            self.raw(&format!(
+                "POST / HTTP/1.1\r\nHost: sts.eu-west-1.amazonaws.com\r\n\
+                 Content-Type: application/x-www-form-urlencoded; charset=utf-8\r\n\
+                 Authorization: AWS4-HMAC-SHA256 Credential={akid}/20261123/eu-west-1/sts/aws4_request, \
+                 SignedHeaders=host, Signature=00\r\n{token}Content-Length: {}\r\n\r\n{form}",
+                form.len()
+            ))
+        }
+
+        fn assume(&mut self, c: &IssuedCredentials, role_arn: &str, extra: &str) -> Resp {
+            let form =
+                format!("Action=AssumeRole&Version=2011-06-15&RoleArn={}&RoleSessionName=me{extra}", enc(role_arn));
+            self.sts(&c.access_key_id, Some(&c.session_token), &form)
+        }
+
+        fn whoami(&mut self, akid: &str, token: Option<&str>) -> Resp {
+            self.sts(akid, token, "Action=GetCallerIdentity&Version=2011-06-15")
+        }
+    }
+
+    fn assert_sts_error(r: &Resp, status: u16, code: &str) {
+        assert_eq!(r.status, status, "{}", r.body);
+        assert_eq!(r.header("content-type"), Some("text/xml"));
+        assert_eq!(tag(&r.body, "Code"), Some(code), "{}", r.body);
+        let kind = if status >= 500 { "Receiver" } else { "Sender" };
+        assert_eq!(tag(&r.body, "Type"), Some(kind));
+        assert_eq!(tag(&r.body, "RequestId"), r.header("x-amzn-requestid"));
+        assert!(r.body.starts_with("<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"));
+    }
+
+    #[test]
+    fn assume_role_from_sso_credentials() {
+        let fake = FakeAws::start();
+        let sso = sso_creds(&fake, "Admin");
+        fake.add_role(ADMIN, TrustPolicy::trusting(FakeAws::sso_principal(ACCT, "Admin")));
+        let mut c = Client::new(&fake);
+        let r = c.assume(&sso, ADMIN, "&DurationSeconds=3600&ExternalId=ignored");
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.header("content-type"), Some("text/xml"));
+        let b = &r.body;
+        assert!(b.starts_with("<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n"));
+        assert!(b.contains("<AssumeRoleResult>\n    <AssumedRoleUser>\n      <AssumedRoleId>"));
+        assert!(!b.contains("PackedPolicySize"));
+        assert_eq!(tag(b, "Arn"), Some("arn:aws:sts::222222222222:assumed-role/Admin/me"));
+        let role_id = tag(b, "AssumedRoleId").unwrap();
+        let (aroa, session) = role_id.split_once(':').unwrap();
+        assert_eq!(session, "me");
+        assert!(aroa.starts_with("AROA") && aroa.len() == 21, "{aroa}");
+        assert!(aroa[4..].bytes().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()));
+        assert_eq!(tag(b, "RequestId"), r.header("x-amzn-requestid"));
+
+        let rec = fake.assumed_roles();
+        assert_eq!(rec.len(), 1);
+        let (rec, got) = (&rec[0], creds_of(&r));
+        assert_eq!(rec.role_arn, ADMIN);
+        assert_eq!(rec.session_name, "me");
+        assert_eq!(rec.external_id.as_deref(), Some("ignored"));
+        assert_eq!(rec.duration_seconds, 3600);
+        assert_eq!(rec.source_access_key_id, sso.access_key_id);
+        assert_eq!(rec.credentials, IssuedCredentials { expiration_ms: rec.credentials.expiration_ms, ..got.clone() });
+        assert!(got.access_key_id.starts_with("ASIA") && got.access_key_id.len() == 20);
+        assert_eq!(got.secret_access_key.len(), 40);
+        assert!(got.session_token.len() > 100);
+        assert!(fake.secrets().contains(&got.secret_access_key));
+        assert!(fake.secrets().contains(&got.session_token));
+        let in_an_hour = (now() + Duration::from_secs(3600)).as_millis() as u64;
+        assert!(rec.credentials.expiration_ms.abs_diff(in_an_hour) < 60_000);
+        assert_eq!(tag(b, "Expiration"), Some(iso8601_at(rec.credentials.expiration_ms / 1000).as_str()));
+
+        let req = fake.requests().pop().unwrap();
+        assert_eq!(req.route, Some(Route::AssumeRole));
+        assert_eq!(req.form("RoleArn").as_deref(), Some(ADMIN));
+        assert_eq!(req.signing_region(), Some("eu-west-1"));
+        assert_eq!(req.signing_access_key_id(), Some(sso.access_key_id.as_str()));
+        assert_eq!(fake.calls(Route::AssumeRole), 1);
+        assert!(fake.issued_credentials().len() == 1, "AssumeRole is not listed with GetRoleCredentials");
+    }
+
+    #[test]
+    fn assume_role_access_denied_and_external_id() {
+        let fake = FakeAws::start();
+        let sso = sso_creds(&fake, "Dev");
+        let mut c = Client::new(&fake);
+        let denied = |r: &Resp, role: &str| {
+            assert_sts_error(r, 403, "AccessDenied");
+            let who = format!("arn:aws:sts::{ACCT}:assumed-role/AWSReservedSSO_Dev_0123456789abcdef/fake-user");
+            let msg = format!("User: {who} is not authorized to perform: sts:AssumeRole on resource: {role}");
+            assert_eq!(tag(&r.body, "Message"), Some(msg.as_str()));
+        };
+        denied(&c.assume(&sso, ADMIN, ""), ADMIN);
+        fake.add_role(ADMIN, TrustPolicy::trusting(FakeAws::sso_principal(ACCT, "Admin")));
+        denied(&c.assume(&sso, ADMIN, ""), ADMIN);
+
+        let ext = "arn:aws:iam::222222222222:role/team/Ext";
+        let policy = TrustPolicy {
+            external_id: Some("s3cr&t".into()),
+            ..TrustPolicy::trusting(format!("arn:aws:iam::{ACCT}:root"))
+        };
+        fake.add_role(ext, policy);
+        denied(&c.assume(&sso, ext, ""), ext);
+        denied(&c.assume(&sso, ext, "&ExternalId=other"), ext);
+        let r = c.assume(&sso, ext, "&ExternalId=s3cr%26t");
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(tag(&r.body, "Arn"), Some("arn:aws:sts::222222222222:assumed-role/Ext/me"));
+        fake.add_role(ADMIN, TrustPolicy::trusting("*"));
+        assert_eq!(c.assume(&sso, ADMIN, "").status, 200);
+        assert_eq!(fake.assumed_roles().len(), 2);
+    }
+
+    #[test]
+    fn assume_role_validation_errors() {
+        let fake = FakeAws::start();
+        let sso = sso_creds(&fake, "Admin");
+        let user = fake.add_static_keys(ACCT, "alice");
+        let policy = TrustPolicy { max_session_duration: Duration::from_secs(7200), ..TrustPolicy::trusting("*") };
+        fake.add_role(ADMIN, policy);
+        let mut c = Client::new(&fake);
+
+        let r = c.assume(&sso, ADMIN, "&DurationSeconds=3601");
+        assert_sts_error(&r, 400, "ValidationError");
+        assert_eq!(
+            tag(&r.body, "Message"),
+            Some("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
+        );
+        let u = IssuedCredentials {
+            access_key_id: user.access_key_id.clone(),
+            secret_access_key: user.secret_access_key.clone(),
+            session_token: String::new(),
+            expiration_ms: 0,
+        };
+        let r = c.sts(
+            &u.access_key_id,
+            None,
+            &format!("Action=AssumeRole&RoleArn={}&RoleSessionName=me&DurationSeconds=7201", enc(ADMIN)),
+        );
+        assert_sts_error(&r, 400, "ValidationError");
+        assert_eq!(
+            tag(&r.body, "Message"),
+            Some("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+        );
+        let r = c.sts(
+            &u.access_key_id,
+            None,
+            &format!("Action=AssumeRole&RoleArn={}&RoleSessionName=me&DurationSeconds=7200", enc(ADMIN)),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(fake.assumed_roles()[0].duration_seconds, 7200);
+        let in_two_hours = (now() + Duration::from_secs(7200)).as_millis() as u64;
+        assert!(fake.assumed_roles()[0].credentials.expiration_ms.abs_diff(in_two_hours) < 60_000);
+
+        for form in [
+            "Action=AssumeRole&RoleSessionName=me".to_string(),
+            format!("Action=AssumeRole&RoleArn={}", enc(ADMIN)),
+            format!("Action=AssumeRole&RoleArn={}&RoleSessionName=a", enc(ADMIN)),
+            format!("Action=AssumeRole&RoleArn={}&RoleSessionName=bad+name", enc(ADMIN)),
+            format!("Action=AssumeRole&RoleArn={}&RoleSessionName={}", enc(ADMIN), "x".repeat(65)),
+            format!("Action=AssumeRole&RoleArn={}&RoleSessionName=me&DurationSeconds=899", enc(ADMIN)),
+            format!("Action=AssumeRole&RoleArn={}&RoleSessionName=me&DurationSeconds=43201", enc(ADMIN)),
+            format!("Action=AssumeRole&RoleArn={}&RoleSessionName=me&DurationSeconds=1h", enc(ADMIN)),
+        ] {
+            let r = c.sts(&sso.access_key_id, Some(&sso.session_token), &form);
+            assert_sts_error(&r, 400, "ValidationError");
+            assert!(tag(&r.body, "Message").unwrap().starts_with("1 validation error detected: Value "), "{}", r.body);
+        }
+        let r = c.sts(&sso.access_key_id, Some(&sso.session_token), "Action=AssumeRole");
+        assert_eq!(
+            tag(&r.body, "Message"),
+            Some(
+                "2 validation errors detected: Value null at 'roleArn' failed to satisfy constraint: Member must not \
+                 be null; Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null"
+            )
+        );
+        let r = c.sts(
+            &sso.access_key_id,
+            Some(&sso.session_token),
+            &format!("Action=AssumeRole&RoleArn={}&RoleSessionName=a%26b", enc(ADMIN)),
+        );
+        assert_eq!(
+            tag(&r.body, "Message"),
+            Some(
+                "1 validation error detected: Value 'a&amp;b' at 'roleSessionName' failed to satisfy constraint: \
+                 Member must satisfy regular expression pattern: [\\w+=,.@-]*"
+            )
+        );
+        let r = c.sts(
+            &sso.access_key_id,
+            Some(&sso.session_token),
+            &format!("Action=AssumeRole&RoleArn={}&RoleSessionName=a.b%40c%2Cd%3De%2Bf_-", enc(ADMIN)),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(fake.assumed_roles()[1].session_name, "a.b@c,d=e+f_-");
+    }
+
+    #[test]
+    fn sts_authentication() {
+        let fake = FakeAws::start();
+        let sso = sso_creds(&fake, "Admin");
+        fake.add_role(ADMIN, TrustPolicy::trusting("*"));
+        let mut c = Client::new(&fake);
+        let invalid = |r: &Resp| {
+            assert_sts_error(r, 403, "InvalidClientTokenId");
+            assert_eq!(tag(&r.body, "Message"), Some("The security token included in the request is invalid."));
+        };
+        invalid(&c.whoami("ASIAUNKNOWN000000000", Some(&sso.session_token)));
+        invalid(&c.whoami(&sso.access_key_id, None));
+        invalid(&c.whoami(&sso.access_key_id, Some("wrong")));
+        invalid(
+            &c.raw("POST / HTTP/1.1\r\nAuthorization: Bearer x\r\nContent-Length: 24\r\n\r\nAction=GetCallerIdentity"),
+        );
+        invalid(&c.raw("POST / HTTP/1.1\r\nContent-Length: 24\r\n\r\nAction=GetCallerIdentity"));
+        invalid(&c.assume(&IssuedCredentials { session_token: "wrong".into(), ..sso.clone() }, ADMIN, ""));
+        assert_eq!(c.whoami(&sso.access_key_id, Some(&sso.session_token)).status, 200);
+
+        fake.expire_credentials(&sso.access_key_id);
+        let r = c.assume(&sso, ADMIN, "");
+        assert_sts_error(&r, 400, "ExpiredToken");
+        assert_eq!(tag(&r.body, "Message"), Some("The security token included in the request is expired"));
+        fake.revoke_credentials(&sso.access_key_id);
+        invalid(&c.whoami(&sso.access_key_id, Some(&sso.session_token)));
+
+        fake.set_role_session_duration(Duration::ZERO);
+        let short = sso_creds(&fake, "Admin");
+        assert_sts_error(&c.whoami(&short.access_key_id, Some(&short.session_token)), 400, "ExpiredToken");
+        assert!(fake.assumed_roles().is_empty());
+        assert_eq!(fake.calls(Route::GetCallerIdentity), 8);
+    }
+
+    #[test]
+    fn two_hop_chain_and_caller_identity() {
+        let fake = FakeAws::start();
+        let sso = sso_creds(&fake, "Admin");
+        let hop1 = "arn:aws:iam::222222222222:role/path/to/Hop1";
+        let hop2 = "arn:aws:iam::333333333333:role/Hop2";
+        fake.add_role(hop1, TrustPolicy::trusting(FakeAws::sso_principal(ACCT, "Admin")));
+        fake.add_role(hop2, TrustPolicy::trusting(hop1));
+        let mut c = Client::new(&fake);
+        assert_sts_error(&c.assume(&sso, hop2, ""), 403, "AccessDenied");
+        let first = creds_of(&c.assume(&sso, hop1, ""));
+        let r = c.assume(&first, hop2, "&DurationSeconds=900");
+        let second = creds_of(&r);
+        assert_eq!(tag(&r.body, "Arn"), Some("arn:aws:sts::333333333333:assumed-role/Hop2/me"));
+        let rec = fake.assumed_roles();
+        assert_eq!(rec[1].source_access_key_id, first.access_key_id);
+        assert_eq!(rec[1].duration_seconds, 900);
+
+        let r = c.whoami(&sso.access_key_id, Some(&sso.session_token));
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.header("content-type"), Some("text/xml"));
+        assert!(r.body.starts_with("<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"));
+        assert_eq!(
+            tag(&r.body, "Arn"),
+            Some("arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/fake-user")
+        );
+        assert!(tag(&r.body, "UserId").unwrap().starts_with("AROA"));
+        assert!(tag(&r.body, "UserId").unwrap().ends_with(":fake-user"));
+        assert_eq!(tag(&r.body, "Account"), Some(ACCT));
+        assert_eq!(tag(&r.body, "RequestId"), r.header("x-amzn-requestid"));
+
+        let hop1_id = tag(&c.assume(&sso, hop1, "").body, "AssumedRoleId").unwrap().to_string();
+        let r = c.whoami(&first.access_key_id, Some(&first.session_token));
+        assert_eq!(tag(&r.body, "Arn"), Some("arn:aws:sts::222222222222:assumed-role/Hop1/me"));
+        assert_eq!(tag(&r.body, "UserId"), Some(hop1_id.as_str()), "role ids are stable per role");
+        assert_eq!(tag(&r.body, "Account"), Some("222222222222"));
+        let r = c.whoami(&second.access_key_id, Some(&second.session_token));
+        assert_eq!(tag(&r.body, "Arn"), Some("arn:aws:sts::333333333333:assumed-role/Hop2/me"));
+
+        let keys = fake.add_static_keys("444444444444", "alice");
+        assert!(keys.access_key_id.starts_with("AKIA") && keys.access_key_id.len() == 20);
+        assert!(keys.access_key_id[4..].bytes().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()));
+        assert!(fake.secrets().contains(&keys.secret_access_key));
+        let r = c.whoami(&keys.access_key_id, None);
+        assert_eq!(tag(&r.body, "Arn"), Some("arn:aws:iam::444444444444:user/alice"));
+        assert_eq!(tag(&r.body, "UserId"), Some(keys.access_key_id.as_str()));
+        assert_eq!(tag(&r.body, "Account"), Some("444444444444"));
+        assert_eq!(fake.calls(Route::GetCallerIdentity), 4);
+    }
+
+    #[test]
+    fn sts_faults() {
+        let fake = FakeAws::start();
+        let sso = sso_creds(&fake, "Admin");
+        fake.add_role(ADMIN, TrustPolicy::trusting("*"));
+        let mut c = Client::new(&fake);
+        fake.fail_next(Route::AssumeRole, Fault::Throttled, 1);
+        fake.fail_next(Route::AssumeRole, Fault::RegionDisabled, 1);
+        fake.fail_next(Route::AssumeRole, Fault::Internal, 1);
+        fake.fail_next(Route::AssumeRole, Fault::ExpiredToken, 1);
+        fake.fail_next(Route::AssumeRole, Fault::Unauthorized, 1);
+        let r = c.assume(&sso, ADMIN, "");
+        assert_sts_error(&r, 400, "Throttling");
+        assert_eq!(tag(&r.body, "Message"), Some("Rate exceeded"));
+        let r = c.assume(&sso, ADMIN, "");
+        assert_sts_error(&r, 403, "RegionDisabledException");
+        assert_eq!(
+            tag(&r.body, "Message"),
+            Some(
+                "STS is not activated in this region for account:111111111111. Your account administrator can \
+                 activate STS in this region using the IAM Console."
+            )
+        );
+        assert_sts_error(&c.assume(&sso, ADMIN, ""), 500, "InternalFailure");
+        assert_sts_error(&c.assume(&sso, ADMIN, ""), 400, "ExpiredToken");
+        assert_sts_error(&c.assume(&sso, ADMIN, ""), 403, "InvalidClientTokenId");
+        assert_eq!(c.assume(&sso, ADMIN, "").status, 200);
+        assert_eq!(fake.calls(Route::AssumeRole), 6);
+        assert_eq!(fake.assumed_roles().len(), 1);
+
+        fake.fail_next(Route::GetCallerIdentity, Fault::GarbageBody, 1);
+        let r = c.whoami(&sso.access_key_id, Some(&sso.session_token));
+        assert_eq!(
+            (r.status, r.header("content-type"), r.body.as_str()),
+            (200, Some("text/xml"), "this is not xml <<<")
+        );
+
+        // The new faults on the SSO and OIDC routes.
+        let s = fake.seed_session();
+        fake.fail_next(Route::GetRoleCredentials, Fault::ExpiredToken, 1);
+        fake.fail_next(Route::GetRoleCredentials, Fault::RegionDisabled, 1);
+        assert_eq!(c.grc(&s.access_token, ACCT, "Admin").header("x-amzn-errortype"), Some("UnauthorizedException"));
+        assert_eq!(c.grc(&s.access_token, ACCT, "Admin").status, 500);
+        fake.fail_next(Route::CreateToken, Fault::ExpiredToken, 1);
+        fake.fail_next(Route::CreateToken, Fault::RegionDisabled, 1);
+        assert_eq!(c.token(&s, &s.refresh_token).json()["error"], "invalid_client");
+        assert_eq!(c.token(&s, &s.refresh_token).json()["error"], "server_error");
+    }
+
+    #[test]
+    fn sts_truncated_body_registers_nothing() {
+        let fake = FakeAws::start();
+        let sso = sso_creds(&fake, "Admin");
+        fake.add_role(ADMIN, TrustPolicy::trusting("*"));
+        fake.fail_next(Route::AssumeRole, Fault::TruncatedBody, 1);
+        let secrets = fake.secrets().len();
+        let mut c = Client::new(&fake);
+        let form = format!("Action=AssumeRole&RoleArn={}&RoleSessionName=me", enc(ADMIN));
+        let req = format!(
+            "POST / HTTP/1.1\r\nAuthorization: AWS4-HMAC-SHA256 Credential={}/20261123/eu-west-1/sts/aws4_request, \
+             SignedHeaders=host, Signature=00\r\nX-Amz-Security-Token: {}\r\nContent-Length: {}\r\n\r\n{form}",
+            sso.access_key_id,
+            sso.session_token,
+            form.len()
+        );
+        c.w.write_all(req.as_bytes()).unwrap();
+        let mut all = String::new();
+        c.r.read_to_string(&mut all).unwrap();
+        let (head, body) = all.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.1 200") && head.contains("Content-Type: text/xml"));
+        let len: usize = head.lines().find_map(|l| l.strip_prefix("Content-Length: ")).unwrap().parse().unwrap();
+        assert_eq!(body.len(), len / 2);
+        assert!(body.starts_with("<AssumeRoleResponse"));
+        assert_eq!(fake.secrets().len(), secrets + 2);
+        assert!(fake.assumed_roles().is_empty());
+        assert_eq!(fake.st().credentials.len(), 1, "only the SSO credentials");
+    }
+
+    #[test]
+    fn invalid_action_and_form_decoding() {
+        let fake = FakeAws::start();
+        let mut c = Client::new(&fake);
+        let r = c.raw("POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\nAction=Nope");
+        assert_sts_error(&r, 400, "InvalidAction");
+        assert_eq!(tag(&r.body, "Message"), Some("Could not find operation Nope for version 2011-06-15"));
+        assert_eq!(fake.requests()[0].route, None);
+        assert_eq!(c.raw("GET / HTTP/1.1\r\n\r\n").status, 404);
+
+        let rec = RecordedRequest {
+            method: "POST".into(),
+            path: "/".into(),
+            query: vec![],
+            headers: vec![(
+                "authorization".into(),
+                "AWS4-HMAC-SHA256 Credential=ASIAXXXX/20261123/eu-west-1/sts/aws4_request, SignedHeaders=host;x-amz-date, Signature=00".into(),
+            )],
+            body: "Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A2%3Arole%2FA&RoleSessionName=a+b%2Bc&Empty=&Flag&A%2BB=1".into(),
+            via_proxy: false,
+            route: Some(Route::AssumeRole),
+        };
+        assert_eq!(rec.form("RoleArn").as_deref(), Some("arn:aws:iam::2:role/A"));
+        assert_eq!(rec.form("RoleSessionName").as_deref(), Some("a b+c"));
+        assert_eq!(rec.form("Empty").as_deref(), Some(""));
+        assert_eq!(rec.form("Flag").as_deref(), Some(""));
+        assert_eq!(rec.form("A+B").as_deref(), Some("1"));
+        assert_eq!(rec.form("Missing"), None);
+        assert_eq!(rec.signing_region(), Some("eu-west-1"));
+        assert_eq!(rec.signing_access_key_id(), Some("ASIAXXXX"));
+        for garbled in [
+            "AWS4-HMAC-SHA256 Credential=ASIAXXXX/20261123/eu-west-1/sts, Signature=00",
+            "AWS4-HMAC-SHA256 SignedHeaders=host, Signature=00",
+            "Bearer ASIAXXXX/20261123/eu-west-1/sts/aws4_request",
+            "AWS4-HMAC-SHA256 Credential=/20261123/eu-west-1/sts/aws4_request",
+        ] {
+            let rec = RecordedRequest { headers: vec![("authorization".into(), garbled.into())], ..rec.clone() };
+            assert_eq!((rec.signing_region(), rec.signing_access_key_id()), (None, None), "{garbled}");
+        }
+        assert_eq!(sts::esc(r#"<a href="x">&'</a>"#), "&lt;a href=\"x\"&gt;&amp;'&lt;/a&gt;");
     }
 }

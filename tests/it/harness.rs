@@ -66,6 +66,16 @@ impl TestEnv {
         std::fs::write(self.aws_dir().join("config"), text).unwrap();
     }
 
+    pub fn write_credentials_file(&self, text: &str) {
+        std::fs::create_dir_all(self.aws_dir()).unwrap();
+        std::fs::write(self.aws_dir().join("credentials"), text).unwrap();
+    }
+
+    /// A file in the AWS CLI's cache folder, by its SHA-1 name.
+    pub fn cli_cache_file(&self, sha1: &str) -> PathBuf {
+        self.aws_dir().join("cli/cache").join(format!("{sha1}.json"))
+    }
+
     pub fn set_env(&mut self, name: &str, value: &str) {
         self.extra_env.push((name.to_owned(), value.to_owned()));
     }
@@ -125,6 +135,7 @@ impl TestEnv {
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("AWS_ENDPOINT_URL_SSO", self.fake.url())
             .env("AWS_ENDPOINT_URL_SSO_OIDC", self.fake.url())
+            .env("AWS_ENDPOINT_URL_STS", self.fake.url())
             // Anything that tries to reach real AWS fails at once.
             .env("HTTPS_PROXY", "http://127.0.0.1:9")
             .env("NO_PROXY", "127.0.0.1,localhost")

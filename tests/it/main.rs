@@ -1,5 +1,5 @@
-//! Integration tests: the real binary, a temporary `HOME`, and the loopback fake of SSO and
-//! SSO-OIDC (`fake-aws`) reached through `AWS_ENDPOINT_URL_SSO`/`_SSO_OIDC`.
+//! Integration tests: the real binary, a temporary `HOME`, and the loopback fake of SSO, SSO-OIDC
+//! and STS (`fake-aws`) reached through `AWS_ENDPOINT_URL_SSO`/`_SSO_OIDC`/`_STS`.
 
 // The harness is outside the program: it may read the real clock and environment.
 #![allow(clippy::disallowed_methods, unreachable_pub)]
@@ -25,3 +25,5 @@ mod fetch;
 mod login_required;
 /// Token close to expiry or expired: CreateToken, token file rewritten for the CLI.
 mod refresh;
+/// role_arn + source_profile: STS AssumeRole on top of SSO (or static keys), cached per hop.
+mod role_chain;
