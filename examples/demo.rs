@@ -1,6 +1,7 @@
 //! `cargo run --example demo`: the real code path — config, token refresh, GetRoleCredentials,
-//! JSON out, cache hit, and a session that is gone — against a loopback fake of IAM Identity
-//! Center, in a temporary HOME. Needs no AWS account and touches nothing outside that folder.
+//! JSON out, cache hit, a role chain (STS AssumeRole), and a session that is gone — against a
+//! loopback fake of IAM Identity Center and STS, in a temporary HOME. Needs no AWS account and
+//! touches nothing outside that folder.
 
 // The demo talks to a person on stdout; the program itself never does.
 #![allow(clippy::print_stdout, clippy::disallowed_methods)]
@@ -9,7 +10,7 @@ use std::io::{self, Write};
 use std::time::Duration;
 
 use aws_sso_credential_process::{Environment, Invocation, Request, Target, clock, output, run, timestamp};
-use fake_aws::FakeAws;
+use fake_aws::{FakeAws, TrustPolicy};
 use serde_json::{Value, json};
 
 const CONFIG: &str = include_str!("config");
@@ -22,6 +23,10 @@ fn main() -> io::Result<()> {
 pub fn demo(out: &mut dyn Write) -> io::Result<()> {
     let fake = FakeAws::start();
     fake.assign_role("111122223333", "ReadOnly");
+    fake.add_role(
+        "arn:aws:iam::444455556666:role/Admin",
+        TrustPolicy::trusting(FakeAws::sso_principal("111122223333", "ReadOnly")),
+    );
     let home = tempfile::tempdir()?;
     let aws_dir = home.path().join(".aws");
     std::fs::create_dir_all(aws_dir.join("sso/cache"))?;
@@ -31,12 +36,11 @@ pub fn demo(out: &mut dyn Write) -> io::Result<()> {
         // Lock files go under the temporary HOME too (`~/.cache/aws-sso-credential-process`).
         ("AWS_ENDPOINT_URL_SSO", &fake.url()),
         ("AWS_ENDPOINT_URL_SSO_OIDC", &fake.url()),
+        ("AWS_ENDPOINT_URL_STS", &fake.url()),
     ]);
-    let request =
-        Request { target: Target::Profile(Some("dev-sso".to_owned())), lock_timeout: Duration::from_secs(30) };
 
     writeln!(out, "aws-sso-credential-process demo: a temporary HOME ({}) and a loopback fake", home.path().display())?;
-    writeln!(out, "of the SSO portal and SSO-OIDC at {}. ~/.aws/config:\n", fake.url())?;
+    writeln!(out, "of the SSO portal, SSO-OIDC and STS at {}. ~/.aws/config:\n", fake.url())?;
     for line in CONFIG.lines().filter(|line| !line.starts_with('#')) {
         writeln!(out, "    {line}")?;
     }
@@ -61,10 +65,11 @@ pub fn demo(out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "expires in 10 minutes, inside the 15-minute refresh window.")?;
 
     let mut calls_before = 0;
-    for (title, prepare) in [
-        ("1. First call: refresh the token, fetch role credentials", None),
-        ("2. Second call: served from the AWS CLI's role cache", None),
-        ("3. The session is gone (credentials expired, refresh token revoked)", Some(())),
+    for (title, profile, prepare) in [
+        ("1. First call: refresh the token, fetch role credentials", "dev-sso", None),
+        ("2. Second call: served from the AWS CLI's role cache", "dev-sso", None),
+        ("3. Role chaining: the cached SSO role assumes a role in another account", "prod-admin", None),
+        ("4. The session is gone (credentials expired, refresh token revoked)", "dev-sso", Some(())),
     ] {
         if prepare.is_some() {
             for entry in std::fs::read_dir(aws_dir.join("cli/cache"))? {
@@ -76,11 +81,17 @@ pub fn demo(out: &mut dyn Write) -> io::Result<()> {
             fake.revoke_refresh_token(&refresh_token);
             std::fs::write(&token_path, expired.to_string())?;
         }
-        writeln!(out, "\n{title}\n$ aws-sso-credential-process --profile dev-sso")?;
+        writeln!(out, "\n{title}\n$ aws-sso-credential-process --profile {profile}")?;
+        let request =
+            Request { target: Target::Profile(Some(profile.to_owned())), lock_timeout: Duration::from_secs(30) };
         let invocation = Invocation { env: env.clone(), now: clock::now(), program_name: None };
         let result = run(&request, &invocation);
-        let calls: Vec<String> =
-            fake.requests().iter().skip(calls_before).map(|r| format!("{} {}", r.method, r.path)).collect();
+        let calls: Vec<String> = fake
+            .requests()
+            .iter()
+            .skip(calls_before)
+            .map(|r| r.route.map_or_else(|| format!("{} {}", r.method, r.path), |route| format!("{route:?}")))
+            .collect();
         calls_before = fake.total_calls();
         match result {
             Ok((credentials, report)) => {

@@ -656,6 +656,14 @@ source_profile = via-helper
     }
 
     #[test]
+    fn the_sample_config_chains_prod_admin_on_dev_sso() {
+        let chain = chain_in(include_str!("../../examples/config"), "", &[], "prod-admin").unwrap();
+        assert!(matches!(&chain.base, ChainBase::Sso { profile, .. } if profile == "dev-sso"), "{chain:?}");
+        assert_eq!(chain.last_hop().account_id, "444455556666");
+        assert_eq!(chain.sts, StsLocation { region: "eu-west-1".into(), global_endpoint: false });
+    }
+
+    #[test]
     fn follows_a_source_profile_that_runs_this_helper() {
         let chain = chain_in(HOPS, "", &[], "helper-hop").unwrap();
         assert!(matches!(&chain.base, ChainBase::Sso { profile, .. } if profile == "sso"), "{chain:?}");
