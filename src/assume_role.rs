@@ -12,10 +12,9 @@ use time::OffsetDateTime;
 
 use crate::aws::{CallFailure, FailureKind, classify};
 use crate::config::AssumeRoleHop;
-use crate::role_credentials::RoleCredentials;
+use crate::role_credentials::{self, RoleCredentials};
 use crate::secret::Secret;
 use crate::timestamp;
-use crate::token::cache::sha1_hex;
 
 /// What STS returned for one `AssumeRole`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,23 +44,12 @@ pub fn cache_path(aws_dir: &Path, hop: &AssumeRoleHop) -> PathBuf {
     if let Some(session_name) = &hop.role_session_name {
         key.insert("RoleSessionName".into(), session_name.clone().into());
     }
-    let digest = sha1_hex(&crate::json::to_python_default(&Value::Object(key)));
-    aws_dir.join("cli").join("cache").join(format!("{digest}.json"))
+    role_credentials::cli_cache_file(aws_dir, &crate::json::to_python_default(&Value::Object(key)))
 }
 
 /// Reads the cached credentials for `hop`, if the file holds usable ones; anything else is a miss.
 pub fn read_cached(path: &Path, hop: &AssumeRoleHop) -> Option<RoleCredentials> {
-    let bytes = std::fs::read(path).ok()?;
-    let document: Value = serde_json::from_slice(&bytes).ok()?;
-    let credentials = document.get("Credentials")?;
-    let text = |key: &str| credentials.get(key).and_then(Value::as_str).filter(|v| !v.is_empty());
-    Some(RoleCredentials {
-        access_key_id: text("AccessKeyId")?.to_owned(),
-        secret_access_key: Secret::new(text("SecretAccessKey")?),
-        session_token: Secret::new(text("SessionToken")?),
-        expiration: timestamp::parse(text("Expiration")?)?,
-        account_id: hop.account_id.clone(),
-    })
+    role_credentials::read_cli_cache_file(path, &hop.account_id)
 }
 
 /// The cache file's bytes, as the AWS CLI writes them: the response's `Credentials` (with the

@@ -54,13 +54,25 @@ pub fn cache_path(aws_dir: &Path, role: &SsoRole) -> PathBuf {
         SsoSession::Named { name, .. } => key.insert("sessionName".into(), name.clone().into()),
         SsoSession::Legacy { start_url, .. } => key.insert("startUrl".into(), start_url.clone().into()),
     };
-    let digest = sha1_hex(&crate::json::to_python_compact(&Value::Object(key)));
-    aws_dir.join("cli").join("cache").join(format!("{digest}.json"))
+    cli_cache_file(aws_dir, &crate::json::to_python_compact(&Value::Object(key)))
+}
+
+/// `~/.aws/cli/cache/<sha1(key)>.json`: the AWS CLI's `JSONFileCache`, shared by its SSO and
+/// assume-role credential fetchers.
+pub(crate) fn cli_cache_file(aws_dir: &Path, key: &[u8]) -> PathBuf {
+    aws_dir.join("cli").join("cache").join(format!("{}.json", sha1_hex(key)))
 }
 
 /// Reads the cached credentials for `role`, if the file holds usable ones. Anything else (no
 /// file, a half-written or foreign file) is a miss: the caller fetches and rewrites it.
 pub fn read_cached(path: &Path, role: &SsoRole) -> Option<RoleCredentials> {
+    // The CLI before 2.13 does not write AccountId; the account is the one we asked for.
+    read_cli_cache_file(path, &role.account_id)
+}
+
+/// The `Credentials` of an AWS CLI cache file (SSO or assume-role: both keep them there), with
+/// `account_id`, the account asked for.
+pub(crate) fn read_cli_cache_file(path: &Path, account_id: &str) -> Option<RoleCredentials> {
     let bytes = std::fs::read(path).ok()?;
     let document: Value = serde_json::from_slice(&bytes).ok()?;
     let credentials = document.get("Credentials")?;
@@ -70,8 +82,7 @@ pub fn read_cached(path: &Path, role: &SsoRole) -> Option<RoleCredentials> {
         secret_access_key: Secret::new(text("SecretAccessKey")?),
         session_token: Secret::new(text("SessionToken")?),
         expiration: timestamp::parse(text("Expiration")?)?,
-        // The CLI before 2.13 does not write AccountId; the account is the one we asked for.
-        account_id: role.account_id.clone(),
+        account_id: account_id.to_owned(),
     })
 }
 
