@@ -5,5 +5,6 @@
 // The harness is outside the program: it may read the real clock and environment.
 #![allow(clippy::disallowed_methods, unreachable_pub)]
 
-/// A real STS (moto's server) accepts what a role chain prints.
+/// A real STS (moto's server) accepts what a role chain prints, and botocore's assume-role
+/// fetcher shares the AWS CLI's cache with us in both directions.
 mod moto_sts;

@@ -138,3 +138,63 @@ fn moto_sts_accepts_a_two_hop_chain_and_knows_who_we_are() {
     assert!(admin.status.success(), "{}", String::from_utf8_lossy(&admin.stderr));
     assert_eq!(fake.total_calls(), 1, "one GetRoleCredentials for the whole chain");
 }
+
+/// botocore's assume-role fetcher, as the AWS CLI sets it up (its `JSONFileCache` on
+/// `~/.aws/cli/cache`), for profile `admin`: prints the access key id it ends up with.
+const BOTOCORE_ADMIN: &str = "
+import os, botocore.session, botocore.credentials
+session = botocore.session.Session(profile='admin')
+provider = session.get_component('credential_provider').get_provider('assume-role')
+provider.cache = botocore.credentials.JSONFileCache(os.path.expanduser('~/.aws/cli/cache'))
+print(session.get_credentials().access_key)
+";
+
+#[test]
+fn the_aws_cli_assume_role_cache_is_shared_both_ways() {
+    let moto = Moto::start();
+    let home = tempfile::tempdir().unwrap();
+    let aws = home.path().join(".aws");
+    std::fs::create_dir_all(&aws).unwrap();
+    // Every key that goes into the cache key, a non-ASCII one included.
+    std::fs::write(
+        aws.join("config"),
+        "[profile base]\naws_access_key_id = AKIAEXAMPLEBASE00001\naws_secret_access_key = base-secret\n\n\
+         [profile admin]\nrole_arn = arn:aws:iam::222222222222:role/Admin\nsource_profile = base\n\
+         role_session_name = me\nexternal_id = ext-é\nduration_seconds = 3600\nregion = eu-west-1\n",
+    )
+    .unwrap();
+    let cache = aws.join("cli/cache");
+    let ours = |sts: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_aws-sso-credential-process"))
+            .args(["--profile", "admin"])
+            .env_clear()
+            .env("HOME", home.path())
+            .env("AWS_ENDPOINT_URL_STS", sts)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let document: Value = serde_json::from_slice(&output.stdout).unwrap();
+        document["AccessKeyId"].as_str().unwrap().to_owned()
+    };
+    let botocore = |sts: &str| {
+        let output = Command::new(python())
+            .args(["-c", BOTOCORE_ADMIN])
+            .env_clear()
+            .env("HOME", home.path())
+            .env("AWS_ENDPOINT_URL_STS", sts)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    };
+    // STS at a closed port: any call fails, so a success is a cache hit.
+    let unreachable = "http://127.0.0.1:9";
+
+    let assumed_by_us = ours(&moto.url);
+    assert_eq!(botocore(unreachable), assumed_by_us, "botocore reads our file under its own key");
+
+    std::fs::remove_dir_all(&cache).unwrap();
+    let assumed_by_botocore = botocore(&moto.url);
+    assert_ne!(assumed_by_botocore, assumed_by_us);
+    assert_eq!(ours(unreachable), assumed_by_botocore, "we read the file botocore wrote");
+}
