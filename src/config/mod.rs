@@ -158,7 +158,8 @@ pub enum ConfigError {
     #[error("cannot find the AWS config file: set HOME (or AWS_CONFIG_FILE)")]
     NoHome,
     /// The SDK's parser rejected the file.
-    #[error("cannot parse `{}`", path.display())]
+    // The parser's message names the file (config or credentials) and the line.
+    #[error("cannot parse the AWS config files")]
     Parse {
         /// The config file.
         path: PathBuf,

@@ -126,3 +126,19 @@ fn help_and_version_go_to_stdout() {
     let text = String::from_utf8(help.stdout).unwrap();
     assert!(text.contains("--sso-session") && text.contains("Exit codes"), "{text}");
 }
+
+#[test]
+fn the_credentials_file_is_read_as_the_sdks_read_it_and_its_errors_name_it() {
+    let mut env = TestEnv::new();
+    env.login(8 * HOUR);
+    // Sections of the credentials file merge into the profiles, as in every SDK; unrelated keys
+    // there change nothing for an SSO profile.
+    env.write_credentials_file("[dev-sso]\ncli_pager =\n");
+    env.run_ok(&["--profile", "dev-sso"]);
+    let alternative = env.home.path().join("alt-credentials");
+    std::fs::write(&alternative, "[default]\nnot a key value line\n").unwrap();
+    env.set_env("AWS_SHARED_CREDENTIALS_FILE", alternative.to_str().unwrap());
+    let line = env.run_err(&["--profile", "dev-sso"], USAGE);
+    assert!(line.contains("cannot parse the AWS config files"), "{line}");
+    assert!(line.contains("alt-credentials on line 2"), "{line}");
+}
