@@ -2,8 +2,10 @@
 //! to, speaking plain HTTP/1.1 with the same wire shapes as AWS:
 //!
 //! - the IAM Identity Center SSO portal (`GetRoleCredentials`,
-//!   `GET /federation/credentials`, restJson),
-//! - SSO-OIDC (`CreateToken`, `POST /token`, restJson),
+//!   `GET /federation/credentials`, and `Logout`, `POST /logout`; restJson),
+//! - SSO-OIDC (`CreateToken`, `POST /token`, restJson, with the refresh-token
+//!   grant and, for `aws sso login`, `RegisterClient` and the device-code flow:
+//!   see [`FakeAws::set_device_authorization_pending`]),
 //! - STS (`AssumeRole` and `GetCallerIdentity`, `POST /` with a form body,
 //!   awsQuery with XML replies). Requests must carry a SigV4 `Authorization`
 //!   header naming an access key id the fake issued or was given (the signature
@@ -18,6 +20,7 @@
 //! targets, fault injection, latency and full request recording. Dropping the
 //! [`FakeAws`] stops the server.
 
+mod device;
 mod sts;
 
 use std::collections::hash_map::RandomState;
@@ -32,6 +35,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
+pub use device::{ClientRegistration, DEVICE_CODE_GRANT, DeviceLogin};
+
 /// An operation the fake implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Route {
@@ -43,6 +48,12 @@ pub enum Route {
     AssumeRole,
     /// STS `GetCallerIdentity` (`POST /` with `Action=GetCallerIdentity`).
     GetCallerIdentity,
+    /// SSO-OIDC `RegisterClient` (`POST /client/register`).
+    RegisterClient,
+    /// SSO-OIDC `StartDeviceAuthorization` (`POST /device_authorization`).
+    StartDeviceAuthorization,
+    /// SSO portal `Logout` (`POST /logout`).
+    Logout,
 }
 
 /// A fault that can be injected on a [`Route`] instead of normal behaviour.
@@ -253,6 +264,8 @@ struct State {
     /// Stable `AROA…` unique ids, by role ARN.
     role_ids: HashMap<String, String>,
     assumed: Vec<AssumedRoleRecord>,
+    /// The device authorization flow and `Logout` (`device.rs`).
+    device: device::DeviceState,
     counter: u64,
     keys: RandomState,
 }
@@ -671,7 +684,7 @@ fn read_request(r: &mut BufReader<TcpStream>, w: &mut TcpStream) -> Option<Reque
             Some("GetCallerIdentity") => Some(Route::GetCallerIdentity),
             _ => None,
         },
-        _ => None,
+        _ => device::route(method, path),
     };
     let rec =
         RecordedRequest { method: method.to_string(), path: path.to_string(), query, headers, body, via_proxy, route };
@@ -849,8 +862,8 @@ fn respond(st: &mut State, req: &RecordedRequest, fault: Option<Fault>, request_
     };
     let sso = match route {
         Route::AssumeRole | Route::GetCallerIdentity => return sts::respond(st, req, route, fault, request_id),
-        Route::GetRoleCredentials => true,
-        Route::CreateToken => false,
+        Route::GetRoleCredentials | Route::Logout => true,
+        Route::CreateToken | Route::RegisterClient | Route::StartDeviceAuthorization => false,
     };
     match fault {
         // `Hang` is handled by the connection loop before we get here.
@@ -871,6 +884,11 @@ fn respond(st: &mut State, req: &RecordedRequest, fault: Option<Fault>, request_
             let body = "this is not json <<<".into();
             return Reply::Full { status: 200, error_type: None, content_type: JSON, body };
         }
+        Some(Fault::TruncatedBody)
+            if matches!(route, Route::RegisterClient | Route::StartDeviceAuthorization | Route::Logout) =>
+        {
+            return Reply::Truncated { content_type: JSON, body: device::sample_body(st, route) };
+        }
         Some(Fault::TruncatedBody) if sso => {
             let creds = new_credentials(st);
             return Reply::Truncated { content_type: JSON, body: credentials_body(&creds).to_string() };
@@ -886,7 +904,11 @@ fn respond(st: &mut State, req: &RecordedRequest, fault: Option<Fault>, request_
             return Reply::Truncated { content_type: JSON, body: body.to_string() };
         }
     }
-    if sso { get_role_credentials(st, req) } else { create_token(st, req) }
+    match route {
+        Route::GetRoleCredentials => get_role_credentials(st, req),
+        Route::CreateToken => create_token(st, req),
+        _ => device::respond(st, req, route),
+    }
 }
 
 fn unauthorized_sso() -> Reply {
@@ -951,6 +973,9 @@ fn create_token(st: &mut State, req: &RecordedRequest) -> Reply {
     let field = |n: &str| body.get(n).and_then(Value::as_str).unwrap_or("");
     if st.clients.get(field("clientId")).is_none_or(|s| s != field("clientSecret")) {
         return invalid_client();
+    }
+    if field("grantType") == DEVICE_CODE_GRANT {
+        return device::create_token(st, field("clientId"), &body);
     }
     if field("grantType") != "refresh_token" {
         return err(400, "UnsupportedGrantTypeException", json!({"error": "unsupported_grant_type"}));
