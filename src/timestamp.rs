@@ -10,8 +10,14 @@ use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 /// Parses any timestamp form the AWS CLI, botocore and the Rust, JS and Java SDKs write.
-/// A timestamp without an offset is taken as UTC, as botocore does for these files.
+/// A timestamp without an offset is taken as UTC, as botocore does for these files. Instants
+/// outside the UTC years 1–9998 are refused, so that adding or subtracting a day, and printing
+/// them in UTC, can never overflow (a cache file could hold anything).
 pub fn parse(text: &str) -> Option<OffsetDateTime> {
+    parse_any(text).filter(|t| t.checked_to_offset(UtcOffset::UTC).is_some_and(|utc| (1..=9998).contains(&utc.year())))
+}
+
+fn parse_any(text: &str) -> Option<OffsetDateTime> {
     let text = text.trim();
     if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
         return Some(t);
@@ -72,7 +78,18 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_timestamp() {
-        for text in ["", "tomorrow", "2026-13-01T00:00:00Z", "1795373607000", "2026-11-23"] {
+        for text in [
+            "",
+            "tomorrow",
+            "2026-13-01T00:00:00Z",
+            "1795373607000",
+            "2026-11-23",
+            // Found by the property tests: out of range once moved to UTC or by 15 minutes.
+            "-9999-01-01T00:00:00",
+            "0000-01-01T00:10:00Z",
+            "9999-12-31T23:59:59-23:59",
+            "9999-12-31T23:59:59Z",
+        ] {
             assert_eq!(parse(text), None, "{text}");
         }
     }
