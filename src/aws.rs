@@ -273,7 +273,7 @@ impl std::fmt::Display for CallFailure {
     }
 }
 
-const UNREADABLE_RESPONSE: &str = "the response was cut short or is not the expected JSON";
+const UNREADABLE_RESPONSE: &str = "the response was cut short or is not in the expected format";
 
 /// Classifies an SDK error after the SDK's own retries.
 pub fn classify<E: ProvideErrorMetadata>(err: SdkError<E, HttpResponse>) -> CallFailure {

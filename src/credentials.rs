@@ -57,6 +57,8 @@ impl SlowPath<'_> {
         report: &mut Report,
     ) -> Result<RoleCredentials, Error> {
         let stale = stale.filter(|cached| !is_rejected(cached, rejected));
+        let files = [self.cache_path.as_path(), self.token_path.as_path()];
+        crate::fs_util::warn_about_untrusted_folders(files, &mut report.warnings);
         serve_stale_on_transient(self.locked_fetch(rejected, report), stale, self.now, report)
     }
 

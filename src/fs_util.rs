@@ -1,24 +1,67 @@
-//! The one place that writes files.
+//! The one place that writes files, and the check that the folders we keep secrets in are ours.
 //!
 //! Every cache file is written whole to a temporary file in the same folder (mode 0600), flushed
 //! to disk, and renamed over the target, so a reader sees the old file or the new one, never a
 //! half-written one, and a crash at any point loses nothing. Folders we create are 0700. An
-//! existing file's mode is never widened.
+//! existing file's mode is never widened. A cache file that is a symbolic link (a dotfiles setup)
+//! stays one: the file it points to is replaced, by a rename in that file's own folder.
+//!
+//! A cache folder that other users can write to, or that another user owns, lets them swap the
+//! cached credentials or token for their own: [`folder_trust_problem`] says what is wrong and how
+//! to fix it, and the slow path prints that as a warning (it still works).
 
+use std::borrow::Cow;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// Writes `contents` to `path` atomically (temporary file + fsync + rename).
+/// Links followed by hand before giving up, as the kernel's `ELOOP` limit.
+const MAX_LINKS: usize = 40;
+
+/// Writes `contents` to `path` atomically (temporary file + fsync + rename). If `path` is a
+/// symbolic link, the file it points to is written that way instead, and the link is kept.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let path = resolve_links(path)?;
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    create_private_dir_all(dir)?;
+    if let Cow::Borrowed(_) = path {
+        create_private_dir_all(dir)?;
+    }
     let mut file = tempfile::Builder::new().prefix(".tmp-").suffix(".partial").tempfile_in(dir)?;
-    restrict_mode(file.as_file(), path)?;
+    restrict_mode(file.as_file(), &path)?;
     file.write_all(contents)?;
     file.as_file().sync_all()?;
-    file.persist(path).map_err(|e| e.error)?;
+    file.persist(&path).map_err(|e| e.error)?;
     sync_dir(dir);
     Ok(())
+}
+
+/// `path` itself unless it is a symbolic link; else the file the link leads to, which may not
+/// exist yet (a dangling link), but whose folder must: folders are only created for our own paths.
+fn resolve_links(path: &Path) -> io::Result<Cow<'_, Path>> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {}
+        _ => return Ok(Cow::Borrowed(path)),
+    }
+    match std::fs::canonicalize(path) {
+        Ok(target) => Ok(Cow::Owned(target)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => follow_dangling_links(path).map(Cow::Owned),
+        Err(e) => Err(e),
+    }
+}
+
+/// Follows a chain of links that ends at a missing file, to that file's path.
+fn follow_dangling_links(path: &Path) -> io::Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match std::fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = std::fs::read_link(&current)?;
+                // A relative target is relative to the link's folder; an absolute one replaces it.
+                current = current.parent().map_or_else(|| target.clone(), |dir| dir.join(&target));
+            }
+            _ => return Ok(current),
+        }
+    }
+    Err(io::Error::other(format!("too many levels of symbolic links at `{}`", path.display())))
 }
 
 /// Creates `dir` and any missing parents with mode 0700 (existing folders are left as they are).
@@ -56,6 +99,58 @@ fn sync_dir(dir: &Path) {
     let _ = dir;
 }
 
+/// What is wrong with keeping credentials in `folder`, given its permission bits `mode`, its
+/// `owner`'s uid and ours (`us`), with the command that fixes it; `None` if nothing is. A folder is
+/// trusted if it is owned by us or by root and no one else may write to it: anyone who can write
+/// to it can replace the files in it (rename over them), whatever the files' own modes.
+pub fn folder_trust_problem(folder: &Path, mode: u32, owner: u32, us: u32) -> Option<String> {
+    let foreign = owner != us && owner != 0;
+    let shared = mode & 0o022 != 0;
+    let name = folder.to_string_lossy();
+    let quoted = shlex::try_quote(&name).unwrap_or(Cow::Borrowed(&name));
+    let (what, fix) = match (foreign, shared) {
+        (false, false) => return None,
+        (false, true) => {
+            (format!("is writable by other users (mode {:04o})", mode & 0o7777), format!("chmod 700 {quoted}"))
+        }
+        (true, false) => {
+            (format!("is owned by another user (uid {owner}; you are uid {us})"), format!("sudo chown {us} {quoted}"))
+        }
+        (true, true) => (
+            format!(
+                "is owned by another user (uid {owner}; you are uid {us}) and writable by other users (mode {:04o})",
+                mode & 0o7777
+            ),
+            format!("sudo chown {us} {quoted} && chmod 700 {quoted}"),
+        ),
+    };
+    Some(format!(
+        "the cache folder `{}` {what}, so they could replace the credentials cached in it; run `{fix}`",
+        folder.display()
+    ))
+}
+
+/// Adds to `warnings` a [`folder_trust_problem`] for each existing folder that holds one of
+/// `files`, unless the same warning is already there (the SSO base of a role chain shares
+/// `~/.aws/cli/cache` with its hops). Slow path only: it costs a `stat` per folder.
+pub fn warn_about_untrusted_folders<'a>(files: impl IntoIterator<Item = &'a Path>, warnings: &mut Vec<String>) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let us = rustix::process::geteuid().as_raw();
+        for folder in files.into_iter().filter_map(Path::parent) {
+            let Ok(meta) = std::fs::metadata(folder) else { continue };
+            if let Some(warning) = folder_trust_problem(folder, meta.mode(), meta.uid(), us)
+                && !warnings.contains(&warning)
+            {
+                warnings.push(warning);
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (files, warnings);
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
@@ -87,5 +182,103 @@ mod tests {
         assert_eq!(mode(&path), 0o400);
         let names: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, vec![std::ffi::OsString::from("file.json")]);
+    }
+
+    #[test]
+    fn a_symlinked_file_stays_a_link_and_its_target_is_replaced_atomically_keeping_its_mode() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dotfiles = tmp.path().join("dotfiles");
+        std::fs::create_dir(&dotfiles).unwrap();
+        let target = dotfiles.join("token.json");
+        std::fs::write(&target, b"old").unwrap();
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let cache = tmp.path().join("cache");
+        std::fs::create_dir(&cache).unwrap();
+        // A relative link, through a second link: both are followed.
+        let link = cache.join("token.json");
+        std::os::unix::fs::symlink("../dotfiles/token.json", cache.join("middle.json")).unwrap();
+        std::os::unix::fs::symlink("middle.json", &link).unwrap();
+
+        write_atomically(&link, b"new").unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(std::fs::read_link(&link).unwrap(), Path::new("middle.json"));
+        assert!(std::fs::symlink_metadata(&target).unwrap().file_type().is_file());
+        assert_eq!(std::fs::read(&target).unwrap(), b"new");
+        assert_eq!(mode(&target), 0o600);
+        let names = |dir: &Path| {
+            let mut names: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+            names.sort();
+            names
+        };
+        assert_eq!(names(&dotfiles), vec![std::ffi::OsString::from("token.json")], "no temporary file left");
+        assert_eq!(names(&cache), vec![std::ffi::OsString::from("middle.json"), "token.json".into()]);
+    }
+
+    #[test]
+    fn a_dangling_link_gets_its_target_written_but_no_folders_are_made_for_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let link = tmp.path().join("role.json");
+        std::os::unix::fs::symlink(tmp.path().join("elsewhere.json"), &link).unwrap();
+        write_atomically(&link, b"{}").unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(std::fs::read(tmp.path().join("elsewhere.json")).unwrap(), b"{}");
+        assert_eq!(mode(&tmp.path().join("elsewhere.json")), 0o600);
+
+        let nowhere = tmp.path().join("nowhere.json");
+        std::os::unix::fs::symlink(tmp.path().join("missing/folder/x.json"), &nowhere).unwrap();
+        assert_eq!(write_atomically(&nowhere, b"{}").unwrap_err().kind(), io::ErrorKind::NotFound);
+        assert!(!tmp.path().join("missing").exists());
+
+        let looped = tmp.path().join("loop.json");
+        std::os::unix::fs::symlink("loop.json", &looped).unwrap();
+        assert!(write_atomically(&looped, b"{}").is_err());
+        assert!(std::fs::symlink_metadata(&looped).unwrap().file_type().is_symlink());
+    }
+
+    #[test]
+    fn folders_others_can_write_to_or_that_others_own_are_named_with_the_fix() {
+        let folder = Path::new("/home/me/.aws/cli/cache");
+        assert_eq!(folder_trust_problem(folder, 0o700, 1000, 1000), None);
+        assert_eq!(folder_trust_problem(folder, 0o755, 1000, 1000), None, "readable is fine: the files are 0600");
+        assert_eq!(folder_trust_problem(folder, 0o700, 0, 1000), None, "root may own it");
+        assert_eq!(
+            folder_trust_problem(folder, 0o40777, 1000, 1000).unwrap(),
+            "the cache folder `/home/me/.aws/cli/cache` is writable by other users (mode 0777), so they could replace the credentials cached in it; run `chmod 700 /home/me/.aws/cli/cache`"
+        );
+        assert!(folder_trust_problem(folder, 0o770, 1000, 1000).unwrap().contains("(mode 0770)"));
+        assert!(folder_trust_problem(folder, 0o1777, 0, 1000).unwrap().contains("(mode 1777)"));
+        assert_eq!(
+            folder_trust_problem(folder, 0o700, 1001, 1000).unwrap(),
+            "the cache folder `/home/me/.aws/cli/cache` is owned by another user (uid 1001; you are uid 1000), so they could replace the credentials cached in it; run `sudo chown 1000 /home/me/.aws/cli/cache`"
+        );
+        assert!(
+            folder_trust_problem(folder, 0o700, 1000, 0)
+                .unwrap()
+                .contains("owned by another user (uid 1000; you are uid 0)")
+        );
+        let both = folder_trust_problem(Path::new("/h/my cache"), 0o777, 1001, 1000).unwrap();
+        assert!(
+            both.contains("owned by another user (uid 1001; you are uid 1000) and writable by other users (mode 0777)"),
+            "{both}"
+        );
+        assert!(both.ends_with("run `sudo chown 1000 '/h/my cache' && chmod 700 '/h/my cache'`"), "{both}");
+    }
+
+    #[test]
+    fn an_open_folder_is_warned_about_once_and_a_private_or_missing_one_not_at_all() {
+        let tmp = tempfile::tempdir().unwrap();
+        let open = tmp.path().join("open");
+        let private = tmp.path().join("private");
+        for (dir, m) in [(&open, 0o777), (&private, 0o700)] {
+            std::fs::create_dir(dir).unwrap();
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(m)).unwrap();
+        }
+        let mut warnings = vec!["something else".to_owned()];
+        let files =
+            [open.join("a.json"), private.join("b.json"), tmp.path().join("missing/c.json"), open.join("d.json")];
+        warn_about_untrusted_folders(files.iter().map(PathBuf::as_path), &mut warnings);
+        warn_about_untrusted_folders([open.join("e.json").as_path()], &mut warnings);
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[1].contains(&format!("`{}` is writable by other users (mode 0777)", open.display())));
     }
 }

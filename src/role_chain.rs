@@ -54,6 +54,8 @@ impl ChainPath<'_> {
     /// Fresh credentials for the last hop, or, if getting them fails for a reason that may pass,
     /// the stale cached ones while they are still valid (with a warning).
     pub fn credentials(&self, stale: Option<RoleCredentials>, report: &mut Report) -> Result<RoleCredentials, Error> {
+        let last_hop_cache = assume_role::cache_path(self.aws_dir, self.chain.last_hop());
+        crate::fs_util::warn_about_untrusted_folders([last_hop_cache.as_path()], &mut report.warnings);
         let result = self.hop(self.chain.hops.len() - 1, None, report);
         serve_stale_on_transient(result, stale, self.now, report)
     }

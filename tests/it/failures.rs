@@ -56,7 +56,7 @@ fn unreadable_responses_are_reported_without_their_contents() {
     env.login(8 * HOUR);
     env.fake.fail_always(Route::GetRoleCredentials, Some(Fault::GarbageBody));
     let line = env.run_err(&["--profile", "dev-sso"], AWS);
-    assert!(line.contains("the response was cut short or is not the expected JSON"), "{line}");
+    assert!(line.contains("the response was cut short or is not in the expected format"), "{line}");
     assert!(!line.contains("<<<"), "{line}");
     env.fake.fail_always(Route::GetRoleCredentials, Some(Fault::TruncatedBody));
     let line = env.run_err(&["--profile", "dev-sso"], AWS);

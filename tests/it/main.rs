@@ -19,6 +19,9 @@ mod endpoints;
 mod examples;
 /// AWS and transport failures, other failures, and the exit codes.
 mod failures;
+/// Fault injection: refused, hanging and broken answers, full or read-only disks, open or foreign
+/// cache folders, symlinked cache files: one line or a documented fallback, nothing lost.
+mod faults;
 /// Role cache empty or stale: one GetRoleCredentials, cached in the CLI's format.
 mod fetch;
 /// The SSO session is gone: exit 3 and the exact `aws sso login` command.
