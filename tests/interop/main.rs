@@ -8,3 +8,12 @@
 /// A real STS (moto's server) accepts what a role chain prints, and botocore's assume-role
 /// fetcher shares the AWS CLI's cache with us in both directions.
 mod moto_sts;
+
+/// Real clients (boto3, the AWS CLI v2, the JS SDK v3, the Rust SDK) run our binary as their
+/// `credential_process` and call STS `GetCallerIdentity` with what we print; writes the
+/// client × scenario table (`target/interop/consumers.md`, copied to `docs/interop.md`).
+mod consumers;
+
+/// The real AWS CLI v2 (`aws sso login`, its SSO provider, `aws sso logout`) and boto3's SSO
+/// provider share the SSO token cache with us in both directions.
+mod aws_cli;
