@@ -1267,9 +1267,13 @@ mod tests {
             thread::sleep(Duration::from_millis(5));
         }
         let idle = Client::new(&fake);
-        let started = Instant::now();
-        drop(fake);
-        assert!(started.elapsed() < Duration::from_secs(2));
+        // A hang guard, not a speed claim: the drop must return at all.
+        let (done, dropped) = std::sync::mpsc::channel();
+        thread::spawn(move || {
+            drop(fake);
+            let _ = done.send(());
+        });
+        dropped.recv_timeout(Duration::from_secs(60)).expect("dropping the fake returned");
         let mut rest = Vec::new();
         assert!(matches!(c.r.read_to_end(&mut rest), Ok(0)));
         drop(idle);
