@@ -4,13 +4,21 @@
 //! tests and the demo can run the whole program against a temporary `HOME` and loopback
 //! endpoints without touching the real process environment.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+
+/// The variables the AWS SDK's shared-config loader reads: where the files are, which profile, and
+/// the home directory (`HOME`; `USERPROFILE`, `HOMEDRIVE` + `HOMEPATH` on Windows). See
+/// `aws_runtime::env_config` and `aws_runtime::fs_util::home_dir`.
+const SDK_FILE_VARIABLES: [&str; 7] =
+    ["AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_PROFILE", "HOME", "USERPROFILE", "HOMEDRIVE", "HOMEPATH"];
 
 /// A snapshot of the environment variables the helper (and the AWS SDK code it calls) may read.
 #[derive(Clone, Debug, Default)]
 pub struct Environment {
-    vars: HashMap<String, String>,
+    // Ordered, not hashed: a start-up snapshot of a few dozen variables, read a handful of times,
+    // costs less without a hasher to seed and run (measured: docs/benchmarks.md).
+    vars: BTreeMap<String, String>,
     /// Snapshotted from the process: the cache folder is then the platform's, found only when
     /// the slow path asks (the hot path never needs it).
     from_process: bool,
@@ -87,9 +95,21 @@ impl Environment {
         Some(base.join(crate::config::PROGRAM_NAME))
     }
 
-    /// The same variables, in the form the AWS SDK's own config code takes.
+    /// All the variables, in the form the AWS SDK's own config code takes (slow path: endpoint
+    /// settings may come from any `AWS_ENDPOINT_URL_*`).
     pub fn to_sdk_env(&self) -> aws_types::os_shim_internal::Env {
-        aws_types::os_shim_internal::Env::from(self.vars.clone())
+        let vars: std::collections::HashMap<String, String> = self.vars.clone().into_iter().collect();
+        aws_types::os_shim_internal::Env::from(vars)
+    }
+
+    /// The variables the AWS SDK's shared-config loader reads ([`SDK_FILE_VARIABLES`]), in the form
+    /// it takes them; copying only these keeps the hot path from copying the whole environment.
+    pub fn to_sdk_file_env(&self) -> aws_types::os_shim_internal::Env {
+        let pairs: Vec<(&str, &str)> = SDK_FILE_VARIABLES
+            .iter()
+            .filter_map(|&name| self.vars.get(name).map(|value| (name, value.as_str())))
+            .collect();
+        aws_types::os_shim_internal::Env::from_slice(&pairs)
     }
 }
 

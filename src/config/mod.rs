@@ -353,7 +353,7 @@ pub fn load(env: &Environment, selected_profile: Option<&str>) -> Result<LoadedC
     let path = env.config_file().ok_or(ConfigError::NoHome)?;
     let files =
         EnvConfigFiles::builder().include_default_config_file(true).include_default_credentials_file(true).build();
-    let (fs, sdk_env) = (Fs::real(), env.to_sdk_env());
+    let (fs, sdk_env) = (Fs::real(), env.to_sdk_file_env());
     let future = aws_config::profile::load(&fs, &sdk_env, &files, selected_profile.map(|p| Cow::Owned(p.to_owned())));
     let profiles = crate::block_on(future).map_err(|source| ConfigError::Parse { path: path.clone(), source })?;
     Ok(LoadedConfig { profiles, path, credentials_path: env.credentials_file() })

@@ -127,7 +127,7 @@ impl TestEnv {
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_aws-sso-credential-process"));
+        let mut command = Command::new(binary_under_test());
         command
             .args(args)
             .env_clear()
@@ -237,6 +237,14 @@ pub fn token_document(session: &SeededSession, expires_in: time::Duration) -> Va
         "refreshToken": session.refresh_token,
         "someFutureField": {"kept": [1, 2.50, "é"]},
     })
+}
+
+/// The binary under test: the one cargo built for this run, or another build of it named by
+/// `AWS_SSO_CP_TEST_BINARY` (CI runs this suite against the static release build too).
+pub fn binary_under_test() -> PathBuf {
+    #[expect(clippy::disallowed_methods, reason = "the test suite's own setting, not the helper's environment")]
+    let chosen = std::env::var_os("AWS_SSO_CP_TEST_BINARY");
+    chosen.map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_aws-sso-credential-process")), PathBuf::from)
 }
 
 pub fn now() -> OffsetDateTime {
