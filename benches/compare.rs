@@ -333,6 +333,16 @@ enum State {
     ColdRefreshDue,
 }
 
+impl State {
+    /// The saved token file (in the scratch folder) this state starts from.
+    fn token_copy(self) -> &'static str {
+        match self {
+            Self::Hot | Self::ColdTokenValid => "token-valid.json",
+            Self::ColdRefreshDue => "token-refresh-due.json",
+        }
+    }
+}
+
 /// A temporary `HOME` with the sample config, and the loopback fake it talks to.
 struct Bench {
     home: tempfile::TempDir,
@@ -397,8 +407,8 @@ impl Bench {
             })
             .to_string()
         };
-        write(&bench.scratch().join("token-valid.json"), &token(time::Duration::hours(8)))?;
-        write(&bench.scratch().join("token-refresh-due.json"), &token(-time::Duration::minutes(1)))?;
+        write(&bench.scratch().join(State::ColdTokenValid.token_copy()), &token(time::Duration::hours(8)))?;
+        write(&bench.scratch().join(State::ColdRefreshDue.token_copy()), &token(-time::Duration::minutes(1)))?;
 
         // Fill the caches the way a user's first call does: through the helper, from the fake.
         bench.set_state(State::ColdTokenValid)?;
@@ -435,12 +445,11 @@ impl Bench {
         let copy = |from: &Path, to: &Path| fs::copy(from, to).map(drop).map_err(|e| format!("{}: {e}", to.display()));
         match state {
             State::Hot => {
-                copy(&self.scratch().join("token-valid.json"), &self.token_file())?;
+                copy(&self.scratch().join(state.token_copy()), &self.token_file())?;
                 copy(&self.hot_role_cache_copy(), &self.role_cache())
             }
             State::ColdTokenValid | State::ColdRefreshDue => {
-                let token = if state == State::ColdTokenValid { "token-valid.json" } else { "token-refresh-due.json" };
-                copy(&self.scratch().join(token), &self.token_file())?;
+                copy(&self.scratch().join(state.token_copy()), &self.token_file())?;
                 match fs::remove_file(self.role_cache()) {
                     Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(format!("role cache: {e}")),
                     _ => Ok(()),
@@ -451,12 +460,11 @@ impl Bench {
 
     /// A shell script that puts the caches into `state`, for hyperfine's `--prepare`.
     fn prepare_script(&self, name: &str, state: State) -> Result<Vec<String>, String> {
-        let token = if state == State::ColdTokenValid { "token-valid.json" } else { "token-refresh-due.json" };
         let quote =
             |path: PathBuf| shlex::try_quote(&path.display().to_string()).map(|q| q.into_owned()).unwrap_or_default();
         let script = format!(
             "cp {} {}\nrm -f {}\n",
-            quote(self.scratch().join(token)),
+            quote(self.scratch().join(state.token_copy())),
             quote(self.token_file()),
             quote(self.role_cache())
         );
