@@ -7,7 +7,6 @@
 #![allow(clippy::print_stdout, clippy::disallowed_methods)]
 
 use std::io::{self, Write};
-use std::time::Duration;
 
 use aws_sso_credential_process::{Environment, Invocation, Request, Target, clock, output, run, timestamp};
 use fake_aws::{FakeAws, TrustPolicy};
@@ -82,9 +81,8 @@ pub fn demo(out: &mut dyn Write) -> io::Result<()> {
             std::fs::write(&token_path, expired.to_string())?;
         }
         writeln!(out, "\n{title}\n$ aws-sso-credential-process --profile {profile}")?;
-        let request =
-            Request { target: Target::Profile(Some(profile.to_owned())), lock_timeout: Duration::from_secs(30) };
-        let invocation = Invocation { env: env.clone(), now: clock::now(), program_name: None };
+        let request = Request::new(Target::Profile(Some(profile.to_owned())));
+        let invocation = Invocation { env: env.clone(), now: clock::now(), program_name: None, trace: None };
         let result = run(&request, &invocation);
         let calls: Vec<String> = fake
             .requests()

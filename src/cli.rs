@@ -1,31 +1,81 @@
-//! Command-line arguments → a [`Target`].
+//! Command-line arguments → a [`Command`].
+//!
+//! Without a subcommand the program is the credential_process helper (the form profiles use);
+//! the subcommands are for people: `status`, `configure`, `doctor`, `completions`, `man`. Shell
+//! completions and the man page are generated from these same definitions ([`command`]).
 
 use std::ffi::OsString;
 use std::time::Duration;
 
-use clap::{ArgGroup, Parser};
+use clap::{ArgGroup, Args as ClapArgs, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::config::Target;
 
-const EXAMPLES: &str = "\
-Examples (in ~/.aws/config):
-  [profile dev]
-  credential_process = aws-sso-credential-process --profile dev-sso
+/// The variable that turns on the decision trace (`debug`), like `--verbose`.
+pub const LOG_VARIABLE: &str = "AWS_SSO_CREDENTIAL_PROCESS_LOG";
 
-  [profile ci]
-  credential_process = aws-sso-credential-process --sso-session my-sso --account-id 111122223333 --role-name ReadOnly
+const EXAMPLES: &str = "\
+Examples:
+  In ~/.aws/config, next to the SSO profile `aws configure sso` wrote:
+    [profile dev]
+    credential_process = aws-sso-credential-process --profile dev-sso
+
+  Without a profile of its own:
+    credential_process = aws-sso-credential-process --sso-session my-sso --account-id 111122223333 --role-name ReadOnly
+
+  Credentials for a shell, guaranteed to last a 2-hour job (exit 5 if they cannot):
+    eval \"$(aws-sso-credential-process --profile dev-sso --format env --min-ttl 2h)\"
+
+  What the helper sees, and whether the session is usable:
+    aws-sso-credential-process status --all
+  Add the credential_process profile for an SSO profile, and check the setup:
+    aws-sso-credential-process configure --profile dev-sso --write
+    aws-sso-credential-process doctor
 
 Exit codes: 0 ok, 1 other error, 2 bad arguments or config, 3 login required (run the
-`aws sso login` command printed), 4 AWS or network error.";
+`aws sso login` command printed), 4 AWS or network error, 5 the credentials cannot last
+as long as --min-ttl asks (the message says which limit is in the way).";
 
 /// Prints AWS credential_process JSON for an IAM Identity Center (SSO) role, using and refreshing
 /// the token `aws sso login` cached. Never opens a browser or waits for input.
 #[derive(Debug, Parser)]
 #[command(name = "aws-sso-credential-process", version, after_help = EXAMPLES)]
-#[command(group(ArgGroup::new("session").args(["sso_session", "start_url"])))]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct Args {
-    /// Profile with sso_session (or sso_start_url), sso_account_id and sso_role_name
-    /// [default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, default]
+    #[command(flatten)]
+    target: TargetArgs,
+
+    /// Output format: the credential_process document, or the AWS CLI's `export-credentials`
+    /// shell forms
+    #[arg(long, value_enum, default_value_t = Format::Process)]
+    format: Format,
+
+    /// Print only credentials that last at least this long (e.g. 2h, 90m, 1h30m); fetch fresh
+    /// ones if the cached ones expire sooner, and fail (exit 5) naming the limit if even fresh
+    /// ones cannot
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    min_ttl: Option<Duration>,
+
+    /// Seconds to wait for another caller that is already refreshing or fetching the same
+    /// credentials before giving up
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::lock::DEFAULT_TIMEOUT.as_secs())]
+    lock_timeout: u64,
+
+    /// Trace each decision on stderr (cache paths, expiries, locks, AWS calls and their latency);
+    /// secrets are never shown. Same as AWS_SSO_CREDENTIAL_PROCESS_LOG=debug
+    #[arg(long, short, global = true)]
+    verbose: bool,
+
+    #[command(subcommand)]
+    command: Option<SubcommandArgs>,
+}
+
+/// Which role: a profile, or an sso-session (or start URL) plus account and role.
+#[derive(Debug, ClapArgs)]
+#[command(group(ArgGroup::new("session").args(["sso_session", "start_url"])))]
+struct TargetArgs {
+    /// Profile with sso_session (or sso_start_url), sso_account_id and sso_role_name, or with
+    /// role_arn and source_profile [default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, default]
     #[arg(long, value_name = "PROFILE", conflicts_with = "session")]
     profile: Option<String>,
 
@@ -48,23 +98,150 @@ pub struct Args {
     /// Permission set (role) name, with --sso-session or --start-url
     #[arg(long, value_name = "NAME", requires = "session")]
     role_name: Option<String>,
-
-    /// Seconds to wait for another caller that is already refreshing or fetching the same
-    /// credentials before giving up
-    #[arg(long, value_name = "SECONDS", default_value_t = crate::lock::DEFAULT_TIMEOUT.as_secs())]
-    lock_timeout: u64,
 }
 
-/// A parsed command line.
+#[derive(Debug, Subcommand)]
+enum SubcommandArgs {
+    /// Show what the helper sees for a profile (or every SSO profile): session, token and role
+    /// credential expiries, what limits their lifetime, locks. Never prints a secret. Exit 0 if
+    /// a usable session exists (for every profile shown), 3 if not
+    Status {
+        #[command(flatten)]
+        target: TargetArgs,
+        /// Every profile in the config that gets credentials from IAM Identity Center
+        #[arg(long, conflicts_with_all = ["profile", "session"])]
+        all: bool,
+        /// Print JSON instead of a table
+        #[arg(long)]
+        json: bool,
+        /// Also call STS GetCallerIdentity with the profile's credentials and compare the account
+        /// and role with the configured ones (exit 1 on a mismatch)
+        #[arg(long)]
+        verify: bool,
+    },
+    /// Print the profile lines that make an existing SSO profile usable through this helper, or
+    /// add them to the config file with --write (comments and order kept, a backup made)
+    Configure {
+        /// The SSO profile (sso_session or sso_start_url) to make a credential_process profile
+        /// for [default: every SSO profile that has none yet]
+        #[arg(long, value_name = "PROFILE")]
+        profile: Option<String>,
+        /// Name of the new profile [default: PROFILE without a trailing `-sso`, else PROFILE-process]
+        #[arg(long, value_name = "NAME", requires = "profile")]
+        name: Option<String>,
+        /// Add the lines to the config file instead of printing them
+        #[arg(long)]
+        write: bool,
+    },
+    /// Check the config and the caches, and name each problem with its fix. Exit 0 if none
+    /// is found, 1 if any is
+    Doctor {
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a shell completion script (e.g. `completions bash > /etc/bash_completion.d/aws-sso-credential-process`)
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `man <(aws-sso-credential-process man)`
+    Man,
+}
+
+/// How credentials are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Format {
+    /// The credential_process JSON document, on one line (the default)
+    #[default]
+    Process,
+    /// `export AWS_ACCESS_KEY_ID=…` lines, for `eval` in sh, bash or zsh
+    Env,
+    /// `AWS_ACCESS_KEY_ID=…` lines, without `export`
+    EnvNoExport,
+    /// `$Env:AWS_ACCESS_KEY_ID="…"` lines, for PowerShell
+    Powershell,
+    /// `set -gx AWS_ACCESS_KEY_ID …` lines, for fish
+    Fish,
+    /// The credential_process document, indented
+    JsonPretty,
+}
+
+/// A request for credentials (the default command).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
     /// Which role to get credentials for.
     pub target: Target,
     /// How long to wait for a lock held by another caller.
     pub lock_timeout: Duration,
+    /// How to print them.
+    pub format: Format,
+    /// The least lifetime the printed credentials must have, beyond the usual 15 minutes.
+    pub min_ttl: Option<Duration>,
 }
 
-/// Why parsing did not produce a target.
+impl Request {
+    /// Credentials for `target`, with the default options.
+    pub fn new(target: Target) -> Self {
+        Self { target, lock_timeout: crate::lock::DEFAULT_TIMEOUT, format: Format::Process, min_ttl: None }
+    }
+}
+
+/// `status`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusRequest {
+    /// One target; `None` with `all`.
+    pub target: Option<Target>,
+    /// JSON instead of a table.
+    pub json: bool,
+    /// Call STS GetCallerIdentity too.
+    pub verify: bool,
+    /// How long to wait for a lock (with `verify`, which may fetch credentials).
+    pub lock_timeout: Duration,
+}
+
+/// `configure`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigureRequest {
+    /// The SSO profile; `None`: every SSO profile without a credential_process profile.
+    pub profile: Option<String>,
+    /// The new profile's name.
+    pub name: Option<String>,
+    /// Edit the config file instead of printing.
+    pub write: bool,
+}
+
+/// What to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Print credentials (no subcommand).
+    Credentials(Request),
+    /// `status`.
+    Status(StatusRequest),
+    /// `configure`.
+    Configure(ConfigureRequest),
+    /// `doctor`.
+    Doctor {
+        /// JSON instead of text.
+        json: bool,
+    },
+    /// `completions SHELL`: the script, ready to print.
+    Completions(String),
+    /// `man`: the page, ready to print.
+    Man(String),
+}
+
+/// A parsed command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parsed {
+    /// What to do.
+    pub command: Command,
+    /// Whether `--verbose` was given (the environment variable is read by the caller).
+    pub verbose: bool,
+}
+
+/// Why parsing did not produce a command.
 #[derive(Debug)]
 pub enum NotRun {
     /// `--help` or `--version`: print this on stdout and exit 0.
@@ -73,8 +250,13 @@ pub enum NotRun {
     Usage(String),
 }
 
+/// The clap command behind the parser, for completions and the man page.
+pub fn command() -> clap::Command {
+    Args::command()
+}
+
 /// Parses the command line.
-pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Request, NotRun> {
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, NotRun> {
     let args = Args::try_parse_from(args).map_err(|err| match err.kind() {
         clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
             NotRun::Info(err.render().to_string())
@@ -85,54 +267,107 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Request, NotRun
             NotRun::Usage(format!("{}; see --help", first.trim_start_matches("error: ")))
         }
     })?;
-    let nonempty = |name: &str, value: Option<String>| match value {
+    let lock_timeout = Duration::from_secs(args.lock_timeout);
+    let command = match args.command {
+        None => Command::Credentials(Request {
+            target: args.target.into_target()?,
+            lock_timeout,
+            format: args.format,
+            min_ttl: args.min_ttl,
+        }),
+        Some(SubcommandArgs::Status { target, all, json, verify }) => Command::Status(StatusRequest {
+            target: if all { None } else { Some(target.into_target()?) },
+            json,
+            verify,
+            lock_timeout,
+        }),
+        Some(SubcommandArgs::Configure { profile, name, write }) => Command::Configure(ConfigureRequest {
+            profile: nonempty("profile", profile)?,
+            name: nonempty("name", name)?,
+            write,
+        }),
+        Some(SubcommandArgs::Doctor { json }) => Command::Doctor { json },
+        Some(SubcommandArgs::Completions { shell }) => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command(), crate::config::PROGRAM_NAME, &mut script);
+            Command::Completions(String::from_utf8_lossy(&script).into_owned())
+        }
+        Some(SubcommandArgs::Man) => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(command()).render(&mut page).map_err(|e| NotRun::Usage(e.to_string()))?;
+            Command::Man(String::from_utf8_lossy(&page).into_owned())
+        }
+    };
+    Ok(Parsed { command, verbose: args.verbose })
+}
+
+impl TargetArgs {
+    fn into_target(self) -> Result<Target, NotRun> {
+        let profile = nonempty("profile", self.profile)?;
+        let account_id = nonempty("account-id", self.account_id)?.unwrap_or_default();
+        let role_name = nonempty("role-name", self.role_name)?.unwrap_or_default();
+        Ok(match (nonempty("sso-session", self.sso_session)?, nonempty("start-url", self.start_url)?) {
+            (Some(name), _) => Target::SsoSession { name, account_id, role_name },
+            (None, Some(start_url)) => Target::StartUrl {
+                start_url,
+                region: nonempty("region", self.region)?.unwrap_or_default(),
+                account_id,
+                role_name,
+            },
+            (None, None) => Target::Profile(profile),
+        })
+    }
+}
+
+fn nonempty(name: &str, value: Option<String>) -> Result<Option<String>, NotRun> {
+    match value {
         Some(v) if v.trim().is_empty() => Err(NotRun::Usage(format!("--{name} must not be empty"))),
         other => Ok(other),
-    };
-    let profile = nonempty("profile", args.profile)?;
-    let account_id = nonempty("account-id", args.account_id)?.unwrap_or_default();
-    let role_name = nonempty("role-name", args.role_name)?.unwrap_or_default();
-    let target = match (nonempty("sso-session", args.sso_session)?, nonempty("start-url", args.start_url)?) {
-        (Some(name), _) => Target::SsoSession { name, account_id, role_name },
-        (None, Some(start_url)) => Target::StartUrl {
-            start_url,
-            region: nonempty("region", args.region)?.unwrap_or_default(),
-            account_id,
-            role_name,
-        },
-        (None, None) => Target::Profile(profile),
-    };
-    Ok(Request { target, lock_timeout: Duration::from_secs(args.lock_timeout) })
+    }
+}
+
+/// `2h`, `90m`, `1h30m`, `45s` (humantime's units), or a bare number of seconds.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    match text.parse::<u64>() {
+        Ok(secs) => Ok(Duration::from_secs(secs)),
+        Err(_) => humantime::parse_duration(text).map_err(|e| format!("{e} (examples: 2h, 90m, 1h30m, 3600)")),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn parse_words(words: &str) -> Result<Target, NotRun> {
+    fn parse_words(words: &str) -> Result<Command, NotRun> {
         parse(std::iter::once("aws-sso-credential-process").chain(words.split_whitespace()).map(OsString::from))
-            .map(|request| request.target)
+            .map(|parsed| parsed.command)
+    }
+
+    fn request(words: &str) -> Request {
+        match parse_words(words) {
+            Ok(Command::Credentials(request)) => request,
+            other => panic!("{words}: {other:?}"),
+        }
     }
 
     #[test]
     fn lock_timeout() {
-        let request = parse(["x", "--lock-timeout", "5"].map(OsString::from)).unwrap();
-        assert_eq!(request.lock_timeout, Duration::from_secs(5));
-        let request = parse(["x"].map(OsString::from)).unwrap();
-        assert_eq!(request.lock_timeout, crate::lock::DEFAULT_TIMEOUT);
-        assert!(matches!(parse(["x", "--lock-timeout", "-1"].map(OsString::from)), Err(NotRun::Usage(_))));
+        assert_eq!(request("--lock-timeout 5").lock_timeout, Duration::from_secs(5));
+        assert_eq!(request("").lock_timeout, crate::lock::DEFAULT_TIMEOUT);
+        assert!(matches!(parse_words("--lock-timeout -1"), Err(NotRun::Usage(_))));
     }
 
     #[test]
     fn targets() {
-        assert_eq!(parse_words("").unwrap(), Target::Profile(None));
-        assert_eq!(parse_words("--profile dev").unwrap(), Target::Profile(Some("dev".into())));
+        assert_eq!(request("").target, Target::Profile(None));
+        assert_eq!(request("--profile dev").target, Target::Profile(Some("dev".into())));
         assert_eq!(
-            parse_words("--sso-session s --account-id 1 --role-name R").unwrap(),
+            request("--sso-session s --account-id 1 --role-name R").target,
             Target::SsoSession { name: "s".into(), account_id: "1".into(), role_name: "R".into() }
         );
         assert_eq!(
-            parse_words("--start-url https://x/start --region eu-west-1 --account-id 1 --role-name R").unwrap(),
+            request("--start-url https://x/start --region eu-west-1 --account-id 1 --role-name R").target,
             Target::StartUrl {
                 start_url: "https://x/start".into(),
                 region: "eu-west-1".into(),
@@ -140,6 +375,48 @@ mod tests {
                 role_name: "R".into()
             }
         );
+    }
+
+    #[test]
+    fn formats_and_min_ttl() {
+        assert_eq!(request("").format, Format::Process);
+        assert_eq!(request("--format env-no-export").format, Format::EnvNoExport);
+        assert_eq!(request("--format json-pretty").format, Format::JsonPretty);
+        assert_eq!(request("").min_ttl, None);
+        assert_eq!(request("--min-ttl 2h").min_ttl, Some(Duration::from_secs(7200)));
+        assert_eq!(request("--min-ttl 1h30m").min_ttl, Some(Duration::from_secs(5400)));
+        assert_eq!(request("--min-ttl 90m").min_ttl, Some(Duration::from_secs(5400)));
+        assert_eq!(request("--min-ttl 600").min_ttl, Some(Duration::from_secs(600)));
+        assert!(matches!(parse_words("--min-ttl soon"), Err(NotRun::Usage(_))));
+        assert!(matches!(parse_words("--format yaml"), Err(NotRun::Usage(_))));
+    }
+
+    #[test]
+    fn subcommands() {
+        assert!(matches!(
+            parse_words("status --profile dev --json"),
+            Ok(Command::Status(StatusRequest {
+                target: Some(Target::Profile(Some(_))),
+                json: true,
+                verify: false,
+                ..
+            }))
+        ));
+        assert!(matches!(parse_words("status --all"), Ok(Command::Status(StatusRequest { target: None, .. }))));
+        assert!(matches!(parse_words("status --all --profile dev"), Err(NotRun::Usage(_))));
+        assert!(matches!(
+            parse_words("configure --profile dev-sso --write"),
+            Ok(Command::Configure(ConfigureRequest { write: true, .. }))
+        ));
+        assert!(matches!(parse_words("configure --name x"), Err(NotRun::Usage(_))));
+        assert!(matches!(parse_words("doctor"), Ok(Command::Doctor { json: false })));
+        assert!(matches!(parse_words("completions bash"), Ok(Command::Completions(s)) if s.contains("complete")));
+        assert!(matches!(parse_words("man"), Ok(Command::Man(page)) if page.contains(".TH")));
+        // The helper's options belong to the helper, not to a subcommand.
+        assert!(matches!(parse_words("--profile dev status"), Err(NotRun::Usage(_))));
+        assert!(matches!(parse_words("status --format env"), Err(NotRun::Usage(_))));
+        let verbose = parse(["x", "status", "-v"].map(OsString::from)).unwrap();
+        assert!(verbose.verbose);
     }
 
     #[test]
@@ -161,5 +438,10 @@ mod tests {
         }
         assert!(matches!(parse_words("--help"), Err(NotRun::Info(_))));
         assert!(matches!(parse_words("--version"), Err(NotRun::Info(_))));
+    }
+
+    #[test]
+    fn definitions_are_consistent() {
+        command().debug_assert();
     }
 }

@@ -71,7 +71,7 @@ impl SlowPath<'_> {
         if let Some(cached) = role_credentials::read_cached(&self.cache_path, role)
             .filter(|c| c.fresh_at(self.now) && !is_rejected(c, rejected))
         {
-            report.steps.push("another caller cached fresh role credentials while we waited: using them".to_owned());
+            report.step("another caller cached fresh role credentials while we waited: using them".to_owned());
             return Ok(cached);
         }
         self.check_backoff()?;
@@ -108,34 +108,34 @@ impl SlowPath<'_> {
     async fn fetch_and_cache(&self, report: &mut Report) -> Result<RoleCredentials, Error> {
         let role = self.role;
         let access_token = self.usable_token(report).await?;
-        let credentials =
-            match role_credentials::fetch(&self.connection.sso(role.session.region()), &access_token, role).await {
-                Ok(credentials) => credentials,
-                Err(FetchError::TokenRejected(_)) => {
-                    return Err(login_required(
-                        &role.session,
-                        "has a token the SSO portal refused (expired or revoked)",
-                    ));
-                }
-                Err(FetchError::Failed(failure)) => {
-                    self.record_backoff(&failure);
-                    let hint = match (failure.kind, failure.code.as_deref()) {
-                        (FailureKind::Transient, _) => Some("try again later".to_owned()),
-                        (_, Some("ForbiddenException" | "ResourceNotFoundException")) => Some(
-                            "check sso_account_id and sso_role_name, or ask your administrator to assign you this role"
-                                .to_owned(),
-                        ),
-                        _ => None,
-                    };
-                    return Err(Error::Aws {
-                        operation: "GetRoleCredentials",
-                        target: format!("for role {} in account {}", role.role_name, role.account_id),
-                        failure,
-                        hint,
-                    });
-                }
-            };
-        report.calls.push("GetRoleCredentials");
+        let started = std::time::Instant::now();
+        let fetched = role_credentials::fetch(&self.connection.sso(role.session.region()), &access_token, role).await;
+        let credentials = match fetched {
+            Ok(credentials) => credentials,
+            Err(FetchError::TokenRejected(failure)) => {
+                report.failed_call("GetRoleCredentials", started.elapsed(), &failure);
+                return Err(login_required(&role.session, "has a token the SSO portal refused (expired or revoked)"));
+            }
+            Err(FetchError::Failed(failure)) => {
+                report.failed_call("GetRoleCredentials", started.elapsed(), &failure);
+                self.record_backoff(&failure);
+                let hint = match (failure.kind, failure.code.as_deref()) {
+                    (FailureKind::Transient, _) => Some("try again later".to_owned()),
+                    (_, Some("ForbiddenException" | "ResourceNotFoundException")) => Some(
+                        "check sso_account_id and sso_role_name, or ask your administrator to assign you this role"
+                            .to_owned(),
+                    ),
+                    _ => None,
+                };
+                return Err(Error::Aws {
+                    operation: "GetRoleCredentials",
+                    target: format!("for role {} in account {}", role.role_name, role.account_id),
+                    failure,
+                    hint,
+                });
+            }
+        };
+        report.call("GetRoleCredentials", started.elapsed());
         report
             .steps
             .push(format!("fetched role credentials expiring at {}", timestamp::format(credentials.expiration)));
@@ -148,9 +148,9 @@ impl SlowPath<'_> {
         }
         let path = &self.cache_path;
         match crate::fs_util::write_atomically(path, &role_credentials::cache_file_bytes(&credentials)) {
-            Ok(()) => report.steps.push(format!("cached them in {}", path.display())),
+            Ok(()) => report.step(format!("cached them in {}", path.display())),
             // Not fatal: the credentials are good, the next run simply fetches again.
-            Err(e) => report.warnings.push(format!("cannot write the role credential cache `{}`: {e}", path.display())),
+            Err(e) => report.warn(format!("cannot write the role credential cache `{}`: {e}", path.display())),
         }
         Ok(credentials)
     }
@@ -162,7 +162,7 @@ impl SlowPath<'_> {
         let path = &self.token_path;
         let token = read_token(path, session).await?;
         let decision = token::decide(&token, self.now);
-        report.steps.push(format!(
+        report.step(format!(
             "SSO token in {} expires at {}: {decision}",
             path.display(),
             timestamp::format(token.expires_at)
@@ -181,22 +181,23 @@ impl SlowPath<'_> {
             let decision = token::decide(&token, self.now);
             let grant = match (decision, token.usable_grant(self.now)) {
                 (TokenDecision::Use, _) => {
-                    report.steps.push("another process refreshed the SSO token meanwhile: using it".to_owned());
+                    report.step("another process refreshed the SSO token meanwhile: using it".to_owned());
                     return Ok(token.access_token);
                 }
                 (TokenDecision::LoginRequired(why), _) | (_, Err(why)) => return Err(cannot_refresh(session, why)),
                 (_, Ok(grant)) => grant,
             };
+            let started = std::time::Instant::now();
             let failure = match refresh::create_token(&self.connection.oidc(session.region()), grant).await {
                 Ok(new) => {
-                    report.calls.push("CreateToken");
+                    report.call("CreateToken", started.elapsed());
                     let refreshed = token.refreshed(&new, self.now);
                     match token_cache::write(path, &refreshed) {
-                        Ok(()) => report.steps.push(format!(
+                        Ok(()) => report.step(format!(
                             "refreshed the SSO token (now expires at {}) and wrote it back",
                             timestamp::format(refreshed.expires_at)
                         )),
-                        Err(e) => report.warnings.push(format!(
+                        Err(e) => report.warn(format!(
                             "refreshed the SSO token but cannot write it back to `{}` ({e}); other tools may need `{}`",
                             path.display(),
                             session.login_command()
@@ -204,14 +205,17 @@ impl SlowPath<'_> {
                     }
                     return Ok(refreshed.access_token);
                 }
-                Err(failure) => failure,
+                Err(failure) => {
+                    report.failed_call("CreateToken", started.elapsed(), &failure);
+                    failure
+                }
             };
             // invalid_grant: someone outside our locks (the AWS CLI, another machine sharing the
             // home folder) may have rotated the refresh token first. Their newer token is on disk.
             if failure.code.as_deref() == Some("InvalidGrantException") && !rotated_elsewhere {
                 let on_disk = read_token(path, session).await?;
                 if differs(&on_disk, &token) {
-                    report.steps.push(
+                    report.step(
                         "the refresh token was rotated by another process: using the newer token on disk".to_owned(),
                     );
                     token = on_disk;
@@ -223,7 +227,7 @@ impl SlowPath<'_> {
                 // Still valid for a few minutes: use it, as the AWS CLI and SDKs do. No back-off:
                 // this run goes on, and so may others.
                 (TokenDecision::RefreshOrUse, _) => {
-                    report.warnings.push(format!(
+                    report.warn(format!(
                         "could not refresh the {session} ({failure}); using the current token, which expires at {}",
                         timestamp::format(token.expires_at)
                     ));
@@ -257,7 +261,7 @@ pub(crate) fn serve_stale_on_transient(
     match result {
         Err(error) if error.is_transient() => match stale {
             Some(cached) if cached.expiration - now >= DEGRADED_MIN_REMAINING => {
-                report.warnings.push(format!(
+                report.warn(format!(
                     "{}; using cached credentials that expire at {}",
                     error.one_line(),
                     timestamp::format(cached.expiration)
@@ -280,14 +284,18 @@ pub(crate) fn take_lock(
     report: &mut Report,
 ) -> Result<Option<LockGuard>, Error> {
     let Some(locks) = locks else {
-        report.steps.push("no cache folder for lock files: going on without locking".to_owned());
+        report.step("no cache folder for lock files: going on without locking".to_owned());
         return Ok(None);
     };
     let path = path(locks);
+    let started = std::time::Instant::now();
     match lock::acquire(&path, timeout) {
-        Ok(guard) => Ok(Some(guard)),
+        Ok(guard) => {
+            report.step(format!("took the lock `{}` after {} ms", path.display(), started.elapsed().as_millis()));
+            Ok(Some(guard))
+        }
         Err(LockError::Unavailable(e)) => {
-            report.steps.push(format!("cannot lock `{}` ({e}): going on without the lock", path.display()));
+            report.step(format!("cannot lock `{}` ({e}): going on without the lock", path.display()));
             Ok(None)
         }
         Err(LockError::Timeout { waited, holder }) => {

@@ -24,7 +24,9 @@ pub mod backoff;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod configure;
 pub mod credentials;
+pub mod doctor;
 pub mod env;
 pub mod error;
 pub mod fs_util;
@@ -34,6 +36,7 @@ pub mod output;
 pub mod role_chain;
 pub mod role_credentials;
 pub mod secret;
+pub mod status;
 pub mod timestamp;
 pub mod token;
 
@@ -59,9 +62,21 @@ pub struct Invocation {
     /// The name this program was started as (argv\[0\]'s file name), to recognise itself in a
     /// profile's `credential_process`.
     pub program_name: Option<String>,
+    /// Where each decision is traced as it is taken (`--verbose`); `None`: nowhere.
+    pub trace: Option<fn(&str)>,
 }
 
-/// What a successful run did, for stderr warnings and the demo. Holds no secret.
+/// What a subcommand for people prints on stdout, and its exit code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The whole text (a table, JSON, a script, a man page).
+    pub stdout: String,
+    /// The exit code.
+    pub exit_code: u8,
+}
+
+/// What a successful run did, for stderr warnings, `--verbose` and the demo. Holds no secret:
+/// lines are built from paths, names and times, and a [`secret::Secret`] has no `Display`.
 #[derive(Debug, Default, Clone)]
 pub struct Report {
     /// Decisions taken, in order.
@@ -70,6 +85,43 @@ pub struct Report {
     pub calls: Vec<&'static str>,
     /// Things the user should know although the run succeeded.
     pub warnings: Vec<String>,
+    /// Where each step is also traced as it is taken.
+    trace: Option<fn(&str)>,
+}
+
+impl Report {
+    /// An empty report that traces to `trace`.
+    pub fn new(trace: Option<fn(&str)>) -> Self {
+        Self { trace, ..Self::default() }
+    }
+
+    /// Records a decision.
+    pub fn step(&mut self, line: String) {
+        if let Some(trace) = self.trace {
+            trace(&line);
+        }
+        self.steps.push(line);
+    }
+
+    /// Records an AWS call that succeeded, and how long it took.
+    pub fn call(&mut self, operation: &'static str, took: std::time::Duration) {
+        if let Some(trace) = self.trace {
+            trace(&format!("{operation} succeeded in {} ms", took.as_millis()));
+        }
+        self.calls.push(operation);
+    }
+
+    /// Traces an AWS call that failed, and how long it took.
+    pub fn failed_call(&self, operation: &'static str, took: std::time::Duration, failure: &dyn std::fmt::Display) {
+        if let Some(trace) = self.trace {
+            trace(&format!("{operation} failed in {} ms: {failure}", took.as_millis()));
+        }
+    }
+
+    /// Records something the user should know although the run succeeded.
+    pub fn warn(&mut self, line: String) {
+        self.warnings.push(line);
+    }
 }
 
 /// Resolves the request and returns credentials with at least 15 minutes left, from the cache or
@@ -77,7 +129,7 @@ pub struct Report {
 pub fn run(request: &Request, invocation: &Invocation) -> Result<(RoleCredentials, Report), Error> {
     let target = &request.target;
     let env = &invocation.env;
-    let mut report = Report::default();
+    let mut report = Report::new(invocation.trace);
     let profile = config::profile_name(target, env);
     let loaded = config::load(env, profile.as_deref())?;
     let own_names: Vec<&str> = invocation.program_name.iter().map(String::as_str).collect();
@@ -99,13 +151,11 @@ pub fn run(request: &Request, invocation: &Invocation) -> Result<(RoleCredential
     };
     match &cached {
         Some(cached) if cached.fresh_at(invocation.now) => {
-            report.steps.push(format!("cached credentials in {} are fresh", cache_path.display()));
+            report.step(format!("cached credentials in {} are fresh", cache_path.display()));
             return Ok((cached.clone(), report));
         }
-        Some(_) => {
-            report.steps.push(format!("cached credentials in {} expire within 15 minutes", cache_path.display()))
-        }
-        None => report.steps.push(format!("no usable cached credentials in {}", cache_path.display())),
+        Some(_) => report.step(format!("cached credentials in {} expire within 15 minutes", cache_path.display())),
+        None => report.step(format!("no usable cached credentials in {}", cache_path.display())),
     }
 
     let connection = aws::Connection::new(env, &loaded.profiles)?;

@@ -3,8 +3,10 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use aws_sso_credential_process::cli::{self, NotRun};
-use aws_sso_credential_process::{Environment, ExitKind, Invocation, clock, output, program_name, run};
+use aws_sso_credential_process::cli::{self, Command, NotRun};
+use aws_sso_credential_process::{
+    Environment, ExitKind, Invocation, Outcome, clock, configure, doctor, output, program_name, run, status,
+};
 
 fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
@@ -17,34 +19,57 @@ fn main() -> ExitCode {
         .and_then(|arg0| std::path::Path::new(arg0).file_stem())
         .and_then(|stem| stem.to_str())
         .map(str::to_owned);
-    let request = match cli::parse(args) {
-        Ok(request) => request,
-        Err(NotRun::Info(text)) => {
-            let _ = std::io::stderr().flush();
-            return match write_info(&text) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(_) => ExitCode::from(ExitKind::Other as u8),
-            };
-        }
+    let parsed = match cli::parse(args) {
+        Ok(parsed) => parsed,
+        Err(NotRun::Info(text)) => return print_outcome(Ok(Outcome { stdout: text, exit_code: 0 })),
         Err(NotRun::Usage(message)) => {
             say(&message);
             return ExitCode::from(ExitKind::Usage as u8);
         }
     };
-    let invocation = Invocation { env: Environment::from_process(), now: clock::now(), program_name: started_as };
-    match run(&request, &invocation) {
-        Ok((credentials, report)) => {
-            for warning in &report.warnings {
-                say(&format!("warning: {warning}"));
-            }
-            match output::print(&credentials) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    say(&format!("cannot write to stdout: {e}"));
-                    ExitCode::from(ExitKind::Other as u8)
+    let env = Environment::from_process();
+    let traced = parsed.verbose
+        || env
+            .get(cli::LOG_VARIABLE)
+            .is_some_and(|level| ["debug", "trace"].contains(&level.to_ascii_lowercase().as_str()));
+    let invocation =
+        Invocation { env, now: clock::now(), program_name: started_as, trace: traced.then_some(trace as fn(&str)) };
+    match parsed.command {
+        Command::Credentials(request) => match run(&request, &invocation) {
+            Ok((credentials, report)) => {
+                for warning in &report.warnings {
+                    say(&format!("warning: {warning}"));
+                }
+                match output::print(&credentials, request.format) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(e) => {
+                        say(&format!("cannot write to stdout: {e}"));
+                        ExitCode::from(ExitKind::Other as u8)
+                    }
                 }
             }
-        }
+            Err(error) => {
+                say(&error.one_line());
+                ExitCode::from(error.exit_kind() as u8)
+            }
+        },
+        Command::Status(request) => print_outcome(status::run(&request, &invocation)),
+        Command::Configure(request) => print_outcome(configure::run(&request, &invocation)),
+        Command::Doctor { json } => print_outcome(doctor::run(json, &invocation)),
+        Command::Completions(text) | Command::Man(text) => print_outcome(Ok(Outcome { stdout: text, exit_code: 0 })),
+    }
+}
+
+/// A subcommand's text on stdout and its exit code, or its one error line.
+fn print_outcome(outcome: Result<Outcome, aws_sso_credential_process::Error>) -> ExitCode {
+    match outcome {
+        Ok(Outcome { stdout, exit_code }) => match output::print_text(&stdout) {
+            Ok(()) => ExitCode::from(exit_code),
+            Err(e) => {
+                say(&format!("cannot write to stdout: {e}"));
+                ExitCode::from(ExitKind::Other as u8)
+            }
+        },
         Err(error) => {
             say(&error.one_line());
             ExitCode::from(error.exit_kind() as u8)
@@ -57,8 +82,7 @@ fn say(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{}: {line}", program_name());
 }
 
-/// `--help` / `--version` text, on stdout as every CLI does.
-#[expect(clippy::disallowed_methods, reason = "help text is asked for explicitly, never part of a credential run")]
-fn write_info(text: &str) -> std::io::Result<()> {
-    std::io::stdout().lock().write_all(text.as_bytes())
+/// One `--verbose` line on stderr.
+fn trace(line: &str) {
+    say(&format!("debug: {line}"));
 }

@@ -67,7 +67,7 @@ impl ChainPath<'_> {
         let path = assume_role::cache_path(self.aws_dir, hop);
         let usable = |c: &RoleCredentials| c.fresh_at(self.now) && !is_rejected(c, rejected);
         if let Some(cached) = assume_role::read_cached(&path, hop).filter(usable) {
-            report.steps.push(format!("cached credentials for {hop} in {} are fresh", path.display()));
+            report.step(format!("cached credentials for {hop} in {} are fresh", path.display()));
             return Ok(cached);
         }
         let mut source_rejected: Option<String> = None;
@@ -78,18 +78,19 @@ impl ChainPath<'_> {
                 take_lock(self.locks.as_ref(), |locks| locks.role_lock(&path), self.lock_timeout, what, report)?;
             // Another caller may have assumed it while we waited for the lock.
             if let Some(cached) = assume_role::read_cached(&path, hop).filter(usable) {
-                report.steps.push(format!("another caller cached fresh credentials for {hop} meanwhile: using them"));
+                report.step(format!("another caller cached fresh credentials for {hop} meanwhile: using them"));
                 return Ok(cached);
             }
             self.check_backoff(&path, hop)?;
             let client = self.connection.sts(&self.chain.sts, source.credentials.clone());
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Error::Runtime)?;
+            let started = std::time::Instant::now();
             let failure = match runtime.block_on(assume_role::assume(&client, hop)) {
                 Ok(assumed) => {
-                    report.calls.push("AssumeRole");
+                    report.call("AssumeRole", started.elapsed());
                     let credentials = assumed.credentials.clone();
                     let expiration = timestamp::format(credentials.expiration);
-                    report.steps.push(format!("assumed {hop}: credentials expire at {expiration}"));
+                    report.step(format!("assumed {hop}: credentials expire at {expiration}"));
                     if !credentials.fresh_at(self.now) {
                         return Err(Error::ShortLivedCredentials {
                             operation: "AssumeRole",
@@ -98,15 +99,16 @@ impl ChainPath<'_> {
                         });
                     }
                     match crate::fs_util::write_atomically(&path, &assume_role::cache_file_bytes(&assumed)) {
-                        Ok(()) => report.steps.push(format!("cached them in {}", path.display())),
-                        Err(e) => report
-                            .warnings
-                            .push(format!("cannot write the role credential cache `{}`: {e}", path.display())),
+                        Ok(()) => report.step(format!("cached them in {}", path.display())),
+                        Err(e) => {
+                            report.warn(format!("cannot write the role credential cache `{}`: {e}", path.display()))
+                        }
                     }
                     return Ok(credentials);
                 }
                 Err(AssumeError::SourceRejected(failure)) if source.refetchable && source_rejected.is_none() => {
-                    report.steps.push(format!(
+                    report.failed_call("AssumeRole", started.elapsed(), &failure);
+                    report.step(format!(
                         "STS refused the source credentials ({failure}): fetching {} anew",
                         source.description
                     ));
@@ -114,6 +116,7 @@ impl ChainPath<'_> {
                     continue;
                 }
                 Err(AssumeError::SourceRejected(failure)) => {
+                    report.failed_call("AssumeRole", started.elapsed(), &failure);
                     let hint = if source.refetchable {
                         "STS refused freshly fetched source credentials too; check the system clock".to_owned()
                     } else {
@@ -121,7 +124,10 @@ impl ChainPath<'_> {
                     };
                     return Err(assume_error(hop, &source, failure, Some(hint)));
                 }
-                Err(AssumeError::Failed(failure)) => failure,
+                Err(AssumeError::Failed(failure)) => {
+                    report.failed_call("AssumeRole", started.elapsed(), &failure);
+                    failure
+                }
             };
             if failure.is_throttling()
                 && let Some(locks) = &self.locks

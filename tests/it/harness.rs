@@ -155,6 +155,19 @@ impl TestEnv {
         self.finish(self.command(args).output().expect("run the binary"))
     }
 
+    /// Runs a command whose output is not the helper's usual one (a subcommand, another
+    /// `--format`, `--verbose`): checks only that no secret reaches stderr.
+    pub fn run_any(&self, args: &[&str]) -> Run {
+        let output = self.command(args).output().expect("run the binary");
+        let run = Run {
+            code: output.status.code().expect("exited normally, not by a signal"),
+            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+        };
+        self.check_no_secret_on_stderr(&run);
+        run
+    }
+
     /// Starts `n` copies at once (as fast as processes can be spawned), waits for all, and checks
     /// each one's output contract.
     pub fn run_parallel(&self, n: usize, args: impl Fn(usize) -> Vec<String>) -> Vec<Run> {
@@ -179,10 +192,14 @@ impl TestEnv {
         run
     }
 
-    fn check_contract(&self, run: &Run) {
+    fn check_no_secret_on_stderr(&self, run: &Run) {
         for secret in self.fake.secrets().iter().map(String::as_str).chain(CACHED_SECRETS) {
             assert!(!run.stderr.contains(secret), "a secret reached stderr: {}", run.stderr);
         }
+    }
+
+    fn check_contract(&self, run: &Run) {
+        self.check_no_secret_on_stderr(run);
         if run.code == 0 {
             assert!(run.stdout.ends_with('\n') && run.stdout.matches('\n').count() == 1, "stdout: {:?}", run.stdout);
             let document: Value = serde_json::from_str(&run.stdout).expect("stdout is one JSON document");
