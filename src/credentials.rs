@@ -44,22 +44,26 @@ pub struct SlowPath<'a> {
     pub connection: &'a Connection,
     /// The time the run started.
     pub now: OffsetDateTime,
+    /// How long the credentials must still last: 15 minutes, or `--min-ttl`
+    /// ([`crate::lifetime::required_remaining`]).
+    pub required: time::Duration,
 }
 
 impl SlowPath<'_> {
     /// Fresh credentials, or, if getting them fails for a reason that may pass, the stale ones
-    /// from the cache while they are still valid (with a warning). Cached credentials with the
-    /// access key `rejected` (refused by STS further down a role chain) are never used.
+    /// from the cache while they have `fallback_min` left (with a warning). Cached credentials
+    /// with the access key `rejected` (refused by STS further down a role chain) are never used.
     pub fn credentials(
         &self,
         stale: Option<RoleCredentials>,
         rejected: Option<&str>,
+        fallback_min: time::Duration,
         report: &mut Report,
     ) -> Result<RoleCredentials, Error> {
         let stale = stale.filter(|cached| !is_rejected(cached, rejected));
         let files = [self.cache_path.as_path(), self.token_path.as_path()];
         crate::fs_util::warn_about_untrusted_folders(files, &mut report.warnings);
-        serve_stale_on_transient(self.locked_fetch(rejected, report), stale, self.now, report)
+        serve_stale_on_transient(self.locked_fetch(rejected, report), stale, self.now, fallback_min, report)
     }
 
     /// Under the role lock: the double check, the back-off, then the fetch.
@@ -69,7 +73,7 @@ impl SlowPath<'_> {
         let _role_lock = self.lock(|locks| locks.role_lock(&self.cache_path), what, report)?;
         // Another caller may have fetched them while we waited for the lock.
         if let Some(cached) = role_credentials::read_cached(&self.cache_path, role)
-            .filter(|c| c.fresh_at(self.now) && !is_rejected(c, rejected))
+            .filter(|c| c.lasts(self.now, self.required) && !is_rejected(c, rejected))
         {
             report.step("another caller cached fresh role credentials while we waited: using them".to_owned());
             return Ok(cached);
@@ -136,9 +140,7 @@ impl SlowPath<'_> {
             }
         };
         report.call("GetRoleCredentials", started.elapsed());
-        report
-            .steps
-            .push(format!("fetched role credentials expiring at {}", timestamp::format(credentials.expiration)));
+        report.step(format!("fetched role credentials expiring at {}", timestamp::format(credentials.expiration)));
         if !credentials.fresh_at(self.now) {
             return Err(Error::ShortLivedCredentials {
                 operation: "GetRoleCredentials",
@@ -151,6 +153,10 @@ impl SlowPath<'_> {
             Ok(()) => report.step(format!("cached them in {}", path.display())),
             // Not fatal: the credentials are good, the next run simply fetches again.
             Err(e) => report.warn(format!("cannot write the role credential cache `{}`: {e}", path.display())),
+        }
+        // Cached all the same: they serve every caller that needs less.
+        if !credentials.lasts(self.now, self.required) {
+            return Err(crate::lifetime::sso_role_too_short(role, &credentials, self.now, self.required));
         }
         Ok(credentials)
     }
@@ -251,16 +257,18 @@ impl SlowPath<'_> {
 }
 
 /// `result`, or, if it failed for a reason that may pass, the `stale` cached credentials while they
-/// have at least [`DEGRADED_MIN_REMAINING`] left, with a warning.
+/// have at least `fallback_min` left ([`DEGRADED_MIN_REMAINING`], or all `--min-ttl` asks), with
+/// a warning.
 pub(crate) fn serve_stale_on_transient(
     result: Result<RoleCredentials, Error>,
     stale: Option<RoleCredentials>,
     now: OffsetDateTime,
+    fallback_min: time::Duration,
     report: &mut Report,
 ) -> Result<RoleCredentials, Error> {
     match result {
         Err(error) if error.is_transient() => match stale {
-            Some(cached) if cached.expiration - now >= DEGRADED_MIN_REMAINING => {
+            Some(cached) if cached.lasts(now, fallback_min) => {
                 report.warn(format!(
                     "{}; using cached credentials that expire at {}",
                     error.one_line(),

@@ -19,6 +19,8 @@ pub enum ExitKind {
     LoginRequired = 3,
     /// 4: AWS refused the call or could not be reached; the message says which and whether to retry.
     Aws = 4,
+    /// 5: the credentials cannot last as long as `--min-ttl` asks; the message names the limit.
+    Lifetime = 5,
 }
 
 /// A failed run.
@@ -67,6 +69,14 @@ pub enum Error {
         /// Their expiry.
         expiration: String,
     },
+    /// No credentials for the target can last as long as `--min-ttl` asks.
+    #[error("{reason}; {fix}")]
+    CannotLast {
+        /// Which limit is in the way (`… last 1h, less than --min-ttl 2h: …`).
+        reason: String,
+        /// What to change.
+        fix: String,
+    },
     /// Another caller held the lock for the whole wait.
     #[error("gave up after {waited_secs} s waiting for another caller{} to finish {what} (lock `{}`); try again, or raise --lock-timeout", holder.as_deref().map(|h| format!(" ({h})")).unwrap_or_default(), path.display())]
     LockTimeout {
@@ -114,6 +124,7 @@ impl Error {
             | Self::ShortLivedCredentials { .. }
             | Self::LockTimeout { .. }
             | Self::BackingOff { .. } => ExitKind::Aws,
+            Self::CannotLast { .. } => ExitKind::Lifetime,
             Self::Io { .. } | Self::Runtime(_) => ExitKind::Other,
         }
     }

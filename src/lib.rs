@@ -31,6 +31,7 @@ pub mod env;
 pub mod error;
 pub mod fs_util;
 pub mod json;
+pub mod lifetime;
 pub mod lock;
 pub mod output;
 pub mod role_chain;
@@ -124,16 +125,24 @@ impl Report {
     }
 }
 
-/// Resolves the request and returns credentials with at least 15 minutes left, from the cache or
-/// from AWS (or, if AWS cannot be reached for now, still-valid cached ones, with a warning).
+/// Resolves the request and returns credentials with at least 15 minutes (or `--min-ttl`) left,
+/// from the cache or from AWS (or, if AWS cannot be reached for now, still-valid cached ones, with
+/// a warning, unless `--min-ttl` was asked for).
 pub fn run(request: &Request, invocation: &Invocation) -> Result<(RoleCredentials, Report), Error> {
     let target = &request.target;
     let env = &invocation.env;
     let mut report = Report::new(invocation.trace);
     let profile = config::profile_name(target, env);
     let loaded = config::load(env, profile.as_deref())?;
+    report.step(format!(
+        "read {}{}",
+        loaded.path.display(),
+        profile.as_deref().map(|p| format!(" for profile `{p}`")).unwrap_or_default()
+    ));
     let own_names: Vec<&str> = invocation.program_name.iter().map(String::as_str).collect();
     let resolved = config::resolve(&loaded, env, target, &own_names)?;
+    lifetime::check_reachable(&resolved, request.min_ttl)?;
+    let required = lifetime::required_remaining(request.min_ttl);
     let aws_dir = env.aws_dir().ok_or(ConfigError::NoHome)?;
 
     // The hot path: fresh credentials in the AWS CLI's cache, nothing else to do.
@@ -150,16 +159,27 @@ pub fn run(request: &Request, invocation: &Invocation) -> Result<(RoleCredential
         }
     };
     match &cached {
-        Some(cached) if cached.fresh_at(invocation.now) => {
-            report.step(format!("cached credentials in {} are fresh", cache_path.display()));
+        Some(cached) if cached.lasts(invocation.now, required) => {
+            report.step(format!(
+                "cached credentials in {} expire at {}: fresh",
+                cache_path.display(),
+                timestamp::format(cached.expiration)
+            ));
             return Ok((cached.clone(), report));
         }
-        Some(_) => report.step(format!("cached credentials in {} expire within 15 minutes", cache_path.display())),
+        Some(cached) => report.step(format!(
+            "cached credentials in {} expire at {}: less than {} left, fetching new ones",
+            cache_path.display(),
+            timestamp::format(cached.expiration),
+            lifetime::human(required)
+        )),
         None => report.step(format!("no usable cached credentials in {}", cache_path.display())),
     }
 
     let connection = aws::Connection::new(env, &loaded.profiles)?;
     let locks = env.cache_dir().map(|dir| lock::LockDir::new(&dir));
+    // Stale credentials are no fallback when the caller needs them to last.
+    let fallback_min = if request.min_ttl.is_some() { required } else { credentials::DEGRADED_MIN_REMAINING };
     let credentials = match &resolved {
         Resolved::Sso(role) => {
             let slow_path = credentials::SlowPath {
@@ -170,8 +190,9 @@ pub fn run(request: &Request, invocation: &Invocation) -> Result<(RoleCredential
                 lock_timeout: request.lock_timeout,
                 connection: &connection,
                 now: invocation.now,
+                required,
             };
-            slow_path.credentials(cached, None, &mut report)?
+            slow_path.credentials(cached, None, fallback_min, &mut report)?
         }
         Resolved::Chain(chain) => {
             let chain_path = role_chain::ChainPath {
@@ -181,8 +202,9 @@ pub fn run(request: &Request, invocation: &Invocation) -> Result<(RoleCredential
                 lock_timeout: request.lock_timeout,
                 connection: &connection,
                 now: invocation.now,
+                required,
             };
-            chain_path.credentials(cached, &mut report)?
+            chain_path.credentials(cached, fallback_min, &mut report)?
         }
     };
     Ok((credentials, report))

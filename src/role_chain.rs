@@ -17,10 +17,10 @@ use time::OffsetDateTime;
 use crate::assume_role::{self, AssumeError};
 use crate::aws::{CallFailure, Connection, FailureKind};
 use crate::config::{AssumeRoleHop, ChainBase, RoleChain};
-use crate::credentials::{SlowPath, is_rejected, serve_stale_on_transient, take_lock};
+use crate::credentials::{DEGRADED_MIN_REMAINING, SlowPath, is_rejected, serve_stale_on_transient, take_lock};
 use crate::error::Error;
 use crate::lock::LockDir;
-use crate::role_credentials::{self, RoleCredentials};
+use crate::role_credentials::{self, MIN_REMAINING, RoleCredentials};
 use crate::{Report, backoff, timestamp, token};
 
 /// Everything the chain's slow path works with.
@@ -38,6 +38,8 @@ pub struct ChainPath<'a> {
     pub connection: &'a Connection,
     /// The time the run started.
     pub now: OffsetDateTime,
+    /// How long the last hop's credentials must still last: 15 minutes, or `--min-ttl`.
+    pub required: time::Duration,
 }
 
 /// Credentials to sign the next `AssumeRole` with.
@@ -53,11 +55,16 @@ struct Source {
 impl ChainPath<'_> {
     /// Fresh credentials for the last hop, or, if getting them fails for a reason that may pass,
     /// the stale cached ones while they are still valid (with a warning).
-    pub fn credentials(&self, stale: Option<RoleCredentials>, report: &mut Report) -> Result<RoleCredentials, Error> {
+    pub fn credentials(
+        &self,
+        stale: Option<RoleCredentials>,
+        fallback_min: time::Duration,
+        report: &mut Report,
+    ) -> Result<RoleCredentials, Error> {
         let last_hop_cache = assume_role::cache_path(self.aws_dir, self.chain.last_hop());
         crate::fs_util::warn_about_untrusted_folders([last_hop_cache.as_path()], &mut report.warnings);
         let result = self.hop(self.chain.hops.len() - 1, None, report);
-        serve_stale_on_transient(result, stale, self.now, report)
+        serve_stale_on_transient(result, stale, self.now, fallback_min, report)
     }
 
     /// Credentials for hop `index`: from its cache if fresh (and not `rejected`), else assumed
@@ -65,7 +72,9 @@ impl ChainPath<'_> {
     fn hop(&self, index: usize, rejected: Option<&str>, report: &mut Report) -> Result<RoleCredentials, Error> {
         let hop = &self.chain.hops[index];
         let path = assume_role::cache_path(self.aws_dir, hop);
-        let usable = |c: &RoleCredentials| c.fresh_at(self.now) && !is_rejected(c, rejected);
+        // Only the printed (last) hop must last --min-ttl; a source need only be valid for the call.
+        let required = if index + 1 == self.chain.hops.len() { self.required } else { MIN_REMAINING };
+        let usable = |c: &RoleCredentials| c.lasts(self.now, required) && !is_rejected(c, rejected);
         if let Some(cached) = assume_role::read_cached(&path, hop).filter(usable) {
             report.step(format!("cached credentials for {hop} in {} are fresh", path.display()));
             return Ok(cached);
@@ -103,6 +112,9 @@ impl ChainPath<'_> {
                         Err(e) => {
                             report.warn(format!("cannot write the role credential cache `{}`: {e}", path.display()))
                         }
+                    }
+                    if !credentials.lasts(self.now, required) {
+                        return Err(crate::lifetime::assumed_too_short(hop, &credentials, self.now, required));
                     }
                     return Ok(credentials);
                 }
@@ -151,9 +163,7 @@ impl ChainPath<'_> {
                 let cache_path = role_credentials::cache_path(self.aws_dir, role);
                 let cached = role_credentials::read_cached(&cache_path, role);
                 if let Some(fresh) = cached.as_ref().filter(|c| c.fresh_at(self.now) && !is_rejected(c, rejected)) {
-                    report
-                        .steps
-                        .push(format!("cached {description} credentials in {} are fresh", cache_path.display()));
+                    report.step(format!("cached {description} credentials in {} are fresh", cache_path.display()));
                     return Ok(Source::temporary(fresh, description));
                 }
                 let slow_path = SlowPath {
@@ -164,8 +174,9 @@ impl ChainPath<'_> {
                     lock_timeout: self.lock_timeout,
                     connection: self.connection,
                     now: self.now,
+                    required: MIN_REMAINING,
                 };
-                let credentials = slow_path.credentials(cached, rejected, report)?;
+                let credentials = slow_path.credentials(cached, rejected, DEGRADED_MIN_REMAINING, report)?;
                 Ok(Source::temporary(&credentials, description))
             }
             ChainBase::StaticKeys { keys, .. } => Ok(Source {

@@ -39,7 +39,12 @@ pub struct RoleCredentials {
 impl RoleCredentials {
     /// Whether they have at least [`MIN_REMAINING`] left at `now`.
     pub fn fresh_at(&self, now: OffsetDateTime) -> bool {
-        self.expiration - now >= MIN_REMAINING
+        self.lasts(now, MIN_REMAINING)
+    }
+
+    /// Whether they have at least `remaining` left at `now`.
+    pub fn lasts(&self, now: OffsetDateTime, remaining: Duration) -> bool {
+        self.expiration - now >= remaining
     }
 }
 

@@ -24,9 +24,15 @@ mod failures;
 mod faults;
 /// Role cache empty or stale: one GetRoleCredentials, cached in the CLI's format.
 mod fetch;
+/// `--format`: the credentials as the AWS CLI's export-credentials prints them, and `eval` in sh.
+mod formats;
+/// `--min-ttl`: credentials that last, or exit 5 naming the limit.
+mod lifetime;
 /// The SSO session is gone: exit 3 and the exact `aws sso login` command.
 mod login_required;
 /// Token close to expiry or expired: CreateToken, token file rewritten for the CLI.
 mod refresh;
 /// role_arn + source_profile: STS AssumeRole on top of SSO (or static keys), cached per hop.
 mod role_chain;
+/// `--verbose` and AWS_SSO_CREDENTIAL_PROCESS_LOG: each decision traced, no secret.
+mod verbose;
