@@ -36,8 +36,11 @@ Exit codes: 0 ok, 1 other error, 2 bad arguments or config, 3 login required (ru
 `aws sso login` command printed), 4 AWS or network error, 5 the credentials cannot last
 as long as --min-ttl asks (the message says which limit is in the way).";
 
-/// Prints AWS credential_process JSON for an IAM Identity Center (SSO) role, using and refreshing
-/// the token `aws sso login` cached. Never opens a browser or waits for input.
+/// Prints AWS credential_process JSON for an IAM Identity Center (SSO) role
+///
+/// Uses (and refreshes) the token `aws sso login` cached, and the AWS CLI's role credential
+/// cache. Never opens a browser or waits for input. Put it behind `credential_process` in
+/// ~/.aws/config, or use --format to get the credentials into a shell.
 #[derive(Debug, Parser)]
 #[command(name = "aws-sso-credential-process", version, after_help = EXAMPLES)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
@@ -102,9 +105,12 @@ struct TargetArgs {
 
 #[derive(Debug, Subcommand)]
 enum SubcommandArgs {
-    /// Show what the helper sees for a profile (or every SSO profile): session, token and role
-    /// credential expiries, what limits their lifetime, locks. Never prints a secret. Exit 0 if
-    /// a usable session exists (for every profile shown), 3 if not
+    /// Show what the helper sees: session, token, cached credentials, limits, locks
+    ///
+    /// For a profile (or every SSO profile): the sso-session or start URL, the token file and its
+    /// expiry, whether it can be refreshed, the registration expiry, the cached role credentials
+    /// and their expiry, what limits how long credentials can last, and the locks. Never prints a
+    /// secret. Exit 0 if a usable session exists (for every profile shown), 3 if not.
     Status {
         #[command(flatten)]
         target: TargetArgs,
@@ -119,8 +125,10 @@ enum SubcommandArgs {
         #[arg(long)]
         verify: bool,
     },
-    /// Print the profile lines that make an existing SSO profile usable through this helper, or
-    /// add them to the config file with --write (comments and order kept, a backup made)
+    /// Print (or --write) the credential_process profile for an SSO profile
+    ///
+    /// Prints the profile lines that make an existing SSO profile usable through this helper, or
+    /// adds them to the config file with --write (comments and order kept, a backup made).
     Configure {
         /// The SSO profile (sso_session or sso_start_url) to make a credential_process profile
         /// for [default: every SSO profile that has none yet]
@@ -133,20 +141,25 @@ enum SubcommandArgs {
         #[arg(long)]
         write: bool,
     },
-    /// Check the config and the caches, and name each problem with its fix. Exit 0 if none
-    /// is found, 1 if any is
+    /// Check the config and the caches, naming each problem with its fix
+    ///
+    /// Exit 0 if no problem is found, 1 if any is.
     Doctor {
         /// Print JSON instead of text
         #[arg(long)]
         json: bool,
     },
-    /// Print a shell completion script (e.g. `completions bash > /etc/bash_completion.d/aws-sso-credential-process`)
+    /// Print a shell completion script
+    ///
+    /// e.g. `aws-sso-credential-process completions bash > ~/.local/share/bash-completion/completions/aws-sso-credential-process`
     Completions {
         /// The shell
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff), e.g. `man <(aws-sso-credential-process man)`
+    /// Print the man page (roff)
+    ///
+    /// e.g. `aws-sso-credential-process man | man -l -`
     Man,
 }
 
