@@ -63,7 +63,7 @@ fn eval_of_the_env_forms_in_sh_sets_the_variables() {
         )
     };
     for (format, exported) in [("env", true), ("env-no-export", false)] {
-        let output = env.command(&[]).env_remove("AWS_ACCESS_KEY_ID").output_of_shell(&script(format));
+        let output = env.command(&[]).output_of("sh".as_ref(), &["-c", &script(format)]);
         assert!(output.status.success(), "{format}: {}", String::from_utf8_lossy(&output.stderr));
         let stdout = String::from_utf8(output.stdout).unwrap();
         let mut lines = stdout.lines();
@@ -89,4 +89,39 @@ fn a_failure_prints_nothing_in_any_format() {
         assert_eq!(run.stdout, "", "{format}");
         assert_eq!(run.stderr.lines().count(), 1, "{format}");
     }
+}
+
+/// `… --format fish | source` in fish sets and exports the variables. fish is installed by
+/// `.ci/run`, which sets AWS_SSO_CP_REQUIRE_SHELLS so that a missing fish fails there; a plain
+/// `cargo test` on a machine without fish says so and checks the rest.
+#[cfg(unix)]
+#[test]
+#[expect(clippy::print_stderr, reason = "says what it did not check when fish is missing")]
+fn sourcing_the_fish_form_in_fish_sets_the_variables() {
+    let Some(fish) = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|dir| dir.join("fish"))
+        .find(|path| path.is_file())
+    else {
+        assert!(std::env::var_os("AWS_SSO_CP_REQUIRE_SHELLS").is_none(), "fish is required but not installed");
+        eprintln!("note: fish is not installed; the fish form was checked by its exact output only");
+        return;
+    };
+    let env = TestEnv::new();
+    env.login(8 * HOUR);
+    let script = format!(
+        "'{}' --profile dev-sso --format fish | source; or exit 9; \
+         printf '%s|%s|%s|%s\\n' $AWS_ACCESS_KEY_ID $AWS_SECRET_ACCESS_KEY $AWS_SESSION_TOKEN $AWS_ACCOUNT_ID; \
+         sh -c 'printf \"%s\\n\" \"$AWS_ACCESS_KEY_ID\"'",
+        binary_under_test().display()
+    );
+    let output = env.command(&[]).output_of(fish.as_os_str(), &["--no-config", "-c", &script]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let issued = env.fake.issued_credentials()[0].clone();
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        format!(
+            "{}|{}|{}|{ACCOUNT}\n{}\n",
+            issued.access_key_id, issued.secret_access_key, issued.session_token, issued.access_key_id
+        )
+    );
 }

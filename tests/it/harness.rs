@@ -287,20 +287,20 @@ pub fn std_secs(secs: u64) -> Duration {
     Duration::from_secs(secs)
 }
 
-/// Runs a `sh -c SCRIPT` with a test command's environment.
-pub trait ShellExt {
-    fn output_of_shell(&mut self, script: &str) -> std::process::Output;
+/// Runs another program (a shell) with a test command's environment.
+pub trait WithEnvOf {
+    fn output_of(&self, program: &std::ffi::OsStr, args: &[&str]) -> std::process::Output;
 }
 
-impl ShellExt for Command {
-    fn output_of_shell(&mut self, script: &str) -> std::process::Output {
-        let mut shell = Command::new("sh");
-        shell.arg("-c").arg(script).env_clear().stdin(Stdio::null());
+impl WithEnvOf for Command {
+    fn output_of(&self, program: &std::ffi::OsStr, args: &[&str]) -> std::process::Output {
+        let mut other = Command::new(program);
+        other.args(args).env_clear().stdin(Stdio::null());
         for (name, value) in self.get_envs() {
             if let Some(value) = value {
-                shell.env(name, value);
+                other.env(name, value);
             }
         }
-        shell.output().expect("run sh")
+        other.output().expect("run the program")
     }
 }
