@@ -13,6 +13,9 @@ mod cache_hit;
 mod concurrency;
 /// Config layouts, command-line targets and configuration errors.
 mod config;
+/// `configure`: the credential_process profile for an SSO profile, printed or appended to the
+/// config file byte-exactly, with a backup.
+mod configure;
 /// Endpoint overrides and proxies.
 mod endpoints;
 /// The demo example, run as a test.
