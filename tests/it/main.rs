@@ -9,6 +9,9 @@ mod harness;
 
 /// Valid cached role credentials: printed with no AWS call and no token needed.
 mod cache_hit;
+/// `completions SHELL` and `man`: every subcommand and flag, valid scripts that complete, a man
+/// page that renders.
+mod completions;
 /// Many callers at once: locks, single flight, degradation.
 mod concurrency;
 /// Config layouts, command-line targets and configuration errors.
