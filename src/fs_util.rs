@@ -34,6 +34,57 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// Replaces the existing file `path` with `contents` atomically, as [`write_atomically`] does, but
+/// keeps the file's own permission bits (a config file people edit is usually 0644, and is not
+/// ours to narrow) and creates no folders. A symbolic link is kept and the file it leads to is
+/// replaced. Returns the path of the file replaced.
+pub fn replace_keeping_mode(path: &Path, contents: &[u8]) -> io::Result<PathBuf> {
+    let path = resolve_links(path)?;
+    let permissions = std::fs::metadata(&path)?.permissions();
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut file = tempfile::Builder::new().prefix(".tmp-").suffix(".partial").tempfile_in(dir)?;
+    file.write_all(contents)?;
+    file.as_file().set_permissions(permissions)?;
+    file.as_file().sync_all()?;
+    file.persist(&path).map_err(|e| e.error)?;
+    sync_dir(dir);
+    Ok(path.into_owned())
+}
+
+/// Copies `contents` (the current bytes of `path`) to a new backup next to `path`: `NAME.bak`, or
+/// `NAME.bak.1`, `NAME.bak.2`… if that exists; an existing backup is never overwritten. The
+/// backup gets `permissions` (the original's), and is private until then. Returns its path.
+pub fn write_new_backup(path: &Path, contents: &[u8], permissions: std::fs::Permissions) -> io::Result<PathBuf> {
+    let name = path.file_name().ok_or_else(|| io::Error::other("not a file name"))?.to_string_lossy();
+    for n in 0..MAX_BACKUPS {
+        let suffix = if n == 0 { String::new() } else { format!(".{n}") };
+        let backup = path.with_file_name(format!("{name}.bak{suffix}"));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = match options.open(&backup) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        };
+        let written = file
+            .write_all(contents)
+            .and_then(|()| file.set_permissions(permissions.clone()))
+            .and_then(|()| file.sync_all());
+        if let Err(e) = written {
+            // A cut-short copy is not a backup: leave none rather than a misleading one.
+            let _ = std::fs::remove_file(&backup);
+            return Err(e);
+        }
+        return Ok(backup);
+    }
+    Err(io::Error::other(format!("{MAX_BACKUPS} backups of it exist already; remove some")))
+}
+
+/// Backups of one file [`write_new_backup`] makes before it gives up.
+const MAX_BACKUPS: usize = 1000;
+
 /// `path` itself unless it is a symbolic link; else the file the link leads to, which may not
 /// exist yet (a dangling link), but whose folder must: folders are only created for our own paths.
 fn resolve_links(path: &Path) -> io::Result<Cow<'_, Path>> {
@@ -233,6 +284,35 @@ mod tests {
         std::os::unix::fs::symlink("loop.json", &looped).unwrap();
         assert!(write_atomically(&looped, b"{}").is_err());
         assert!(std::fs::symlink_metadata(&looped).unwrap().file_type().is_symlink());
+    }
+
+    #[test]
+    fn replacing_keeps_the_mode_and_the_link() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("dotfiles-config");
+        std::fs::write(&target, b"old").unwrap();
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let link = tmp.path().join("config");
+        std::os::unix::fs::symlink("dotfiles-config", &link).unwrap();
+        assert_eq!(replace_keeping_mode(&link, b"new").unwrap(), std::fs::canonicalize(&target).unwrap());
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!((std::fs::read(&target).unwrap(), mode(&target)), (b"new".to_vec(), 0o644));
+        let missing = tmp.path().join("missing");
+        assert_eq!(replace_keeping_mode(&missing, b"x").unwrap_err().kind(), io::ErrorKind::NotFound);
+        assert!(!missing.exists());
+    }
+
+    #[test]
+    fn backups_are_new_files_with_the_original_mode() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("config");
+        let permissions = std::fs::Permissions::from_mode(0o640);
+        assert_eq!(write_new_backup(&path, b"one", permissions.clone()).unwrap(), tmp.path().join("config.bak"));
+        assert_eq!(write_new_backup(&path, b"two", permissions.clone()).unwrap(), tmp.path().join("config.bak.1"));
+        assert_eq!(write_new_backup(&path, b"three", permissions).unwrap(), tmp.path().join("config.bak.2"));
+        assert_eq!(std::fs::read(tmp.path().join("config.bak")).unwrap(), b"one");
+        assert_eq!(std::fs::read(tmp.path().join("config.bak.1")).unwrap(), b"two");
+        assert_eq!(mode(&tmp.path().join("config.bak.2")), 0o640);
     }
 
     #[test]

@@ -54,7 +54,11 @@ fn main() -> ExitCode {
             }
         },
         Command::Status(request) => print_outcome(status::run(&request, &invocation)),
-        Command::Configure(request) => print_outcome(configure::run(&request, &invocation)),
+        Command::Configure(request) => {
+            // The path written into `credential_process`; taken here, at the edge, like the clock.
+            let executable = std::env::current_exe().ok();
+            print_outcome(configure::run(&request, &invocation, executable.as_deref()))
+        }
         Command::Doctor { json } => print_outcome(doctor::run(json, &invocation)),
         Command::Completions(text) | Command::Man(text) => print_outcome(Ok(Outcome { stdout: text, exit_code: 0 })),
     }

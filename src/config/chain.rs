@@ -232,8 +232,9 @@ fn has_sso_keys(profile: &Profile) -> bool {
     super::SSO_PROFILE_KEYS.iter().any(|key| profile.get(key).is_some())
 }
 
-/// The `--profile` of a `credential_process` that runs this helper.
-fn helper_profile(profile: &Profile, program_names: &[&str]) -> Option<String> {
+/// The `--profile` that `profile`'s `credential_process` passes to this helper, if it runs this
+/// helper (recognised by [`PROGRAM_NAME`] or one of `program_names`) with one.
+pub fn helper_profile(profile: &Profile, program_names: &[&str]) -> Option<String> {
     let words = shlex::split(profile.get("credential_process")?)?;
     if !is_this_helper(words.first()?, program_names) {
         return None;

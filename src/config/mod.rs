@@ -23,7 +23,7 @@ use aws_types::os_shim_internal::Fs;
 
 pub use self::chain::{
     AssumeRoleHop, ChainBase, DEFAULT_SESSION_NAME, GLOBAL_STS_ENDPOINT, MAX_DURATION_SECONDS, MAX_HOPS,
-    MIN_DURATION_SECONDS, RoleChain, StaticKeys, StsLocation,
+    MIN_DURATION_SECONDS, RoleChain, StaticKeys, StsLocation, helper_profile,
 };
 use crate::env::Environment;
 

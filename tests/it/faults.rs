@@ -71,7 +71,7 @@ fn euid() -> u32 {
 /// Makes the child's writes to regular files fail with `EFBIG`, as on a full disk: file size
 /// limit 0 (`RLIMIT_FSIZE`), and `SIGXFSZ` ignored so the write returns an error instead of
 /// killing the process. Works the same for root.
-fn with_a_full_disk(command: &mut Command) -> &mut Command {
+pub(crate) fn with_a_full_disk(command: &mut Command) -> &mut Command {
     // SAFETY: the closure runs between fork and exec and calls only async-signal-safe functions.
     unsafe {
         command.pre_exec(|| {

@@ -9,10 +9,16 @@ mod harness;
 
 /// Valid cached role credentials: printed with no AWS call and no token needed.
 mod cache_hit;
+/// `completions SHELL` and `man`: every subcommand and flag, valid scripts that complete, a man
+/// page that renders.
+mod completions;
 /// Many callers at once: locks, single flight, degradation.
 mod concurrency;
 /// Config layouts, command-line targets and configuration errors.
 mod config;
+/// `configure`: the credential_process profile for an SSO profile, printed or appended to the
+/// config file byte-exactly, with a backup.
+mod configure;
 /// Endpoint overrides and proxies.
 mod endpoints;
 /// The demo example, run as a test.

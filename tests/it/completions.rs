@@ -1,0 +1,179 @@
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use crate::harness::*;
+
+const SUBCOMMANDS: [&str; 5] = ["status", "configure", "doctor", "completions", "man"];
+/// The helper's long flags, and each subcommand's.
+const LONG_FLAGS: [&str; 14] = [
+    "--profile",
+    "--sso-session",
+    "--start-url",
+    "--account-id",
+    "--role-name",
+    "--format",
+    "--min-ttl",
+    "--lock-timeout",
+    "--verbose",
+    "--all",
+    "--json",
+    "--verify",
+    "--name",
+    "--write",
+];
+
+/// What `completions SHELL` (or `man`) prints; it must succeed with nothing on stderr.
+fn generated(args: &[&str]) -> String {
+    let run = TestEnv::empty().run_any(args);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{args:?}");
+    assert!(run.stdout.ends_with('\n'));
+    run.stdout
+}
+
+/// Whether `program` can be run; if not, says which check is skipped (or fails, under `.ci/run`,
+/// which installs them and sets AWS_SSO_CP_REQUIRE_SHELLS).
+fn installed(program: &str, check: &str) -> bool {
+    let found = Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !found {
+        assert!(std::env::var_os("AWS_SSO_CP_REQUIRE_SHELLS").is_none(), "`{program}` is required for {check}");
+        note(&format!("`{program}` is not installed: skipping {check}"));
+    }
+    found
+}
+
+#[expect(clippy::print_stderr, reason = "a test saying which check it skipped")]
+fn note(line: &str) {
+    eprintln!("note: {line}");
+}
+
+fn write_script(dir: &Path, shell: &str) -> std::path::PathBuf {
+    let path = dir.join(format!("completion.{shell}"));
+    std::fs::write(&path, generated(&["completions", shell])).unwrap();
+    path
+}
+
+#[test]
+fn every_shell_gets_a_script_with_every_subcommand_and_long_flag() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let script = generated(&["completions", shell]);
+        for word in SUBCOMMANDS.iter().chain(&LONG_FLAGS) {
+            // fish names long flags without their dashes (`-l min-ttl`).
+            let word = if shell == "fish" { word.trim_start_matches('-') } else { word };
+            assert!(script.contains(word), "{shell}: {word} missing");
+        }
+    }
+    let run = TestEnv::empty().run_any(&["completions", "tcsh"]);
+    assert_eq!((run.code, run.stdout.as_str()), (2, ""));
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+}
+
+/// Sources the bash script and asks its completion function what it offers for `words` (the
+/// last one being completed), as bash does on TAB.
+fn bash_completions(script: &Path, words: &[&str]) -> Vec<String> {
+    const DRIVER: &str = r#"
+        source "$1"; shift
+        function=$(complete -p aws-sso-credential-process | sed -E 's/.* -F ([^ ]+) .*/\1/')
+        COMP_WORDS=(aws-sso-credential-process "$@")
+        COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
+        COMP_LINE="${COMP_WORDS[*]}"
+        COMP_POINT=${#COMP_LINE}
+        COMPREPLY=()
+        "$function" aws-sso-credential-process "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+        printf '%s\n' "${COMPREPLY[@]}"
+    "#;
+    let output = Command::new("bash")
+        .args(["--norc", "--noprofile", "-c", DRIVER, "driver"])
+        .arg(script)
+        .args(words)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap().lines().filter(|l| !l.is_empty()).map(str::to_owned).collect()
+}
+
+#[test]
+fn the_bash_script_is_valid_and_completes_subcommands_flags_and_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = write_script(dir.path(), "bash");
+    let syntax = Command::new("bash").arg("-n").arg(&script).output().unwrap();
+    assert!(syntax.status.success(), "bash -n: {}", String::from_utf8_lossy(&syntax.stderr));
+
+    assert_eq!(bash_completions(&script, &["st"]), ["status"]);
+    assert_eq!(bash_completions(&script, &["con"]), ["configure"]);
+    assert_eq!(bash_completions(&script, &["--min"]), ["--min-ttl"]);
+    assert_eq!(bash_completions(&script, &["configure", "--w"]), ["--write"]);
+    assert_eq!(bash_completions(&script, &["status", "--v"]), ["--verify", "--verbose"]);
+    assert_eq!(bash_completions(&script, &["--format", "env"]), ["env", "env-no-export"]);
+    assert_eq!(bash_completions(&script, &["completions", "p"]), ["powershell"]);
+}
+
+#[test]
+fn the_zsh_and_fish_scripts_are_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    if installed("zsh", "the zsh syntax check") {
+        let check = Command::new("zsh").arg("-n").arg(write_script(dir.path(), "zsh")).output().unwrap();
+        assert!(check.status.success(), "zsh -n: {}", String::from_utf8_lossy(&check.stderr));
+    }
+    if installed("fish", "the fish checks") {
+        let script = write_script(dir.path(), "fish");
+        let check = Command::new("fish").arg("--no-execute").arg(&script).output().unwrap();
+        assert!(check.status.success(), "fish --no-execute: {}", String::from_utf8_lossy(&check.stderr));
+        let source = format!("source {}; complete -C'aws-sso-credential-process st'", script.display());
+        let offered = Command::new("fish").args(["--no-config", "-c", &source]).output().unwrap();
+        let offered = String::from_utf8(offered.stdout).unwrap();
+        assert!(offered.starts_with("status\t"), "{offered}");
+    }
+}
+
+#[test]
+fn the_man_page_is_roff_that_lists_the_subcommands_and_renders() {
+    let page = generated(&["man"]);
+    // clap_mangen starts with the `Aq` string definitions roff needs, then the title.
+    let title = page.lines().position(|line| line.starts_with(".TH aws-sso-credential-process 1 "));
+    let first_section = page.lines().position(|line| line.starts_with(".SH"));
+    assert!(matches!((title, first_section), (Some(t), Some(s)) if t < 3 && t < s), "{page}");
+    assert!(page.lines().take(3).all(|line| line.starts_with('.')), "{page}");
+    for section in ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "SUBCOMMANDS"] {
+        assert!(page.contains(&format!("\n.SH {section}\n")), "{section} missing");
+    }
+    let subcommands = &page[page.find(".SH SUBCOMMANDS").unwrap()..];
+    for subcommand in SUBCOMMANDS {
+        assert!(subcommands.contains(&format!("aws\\-sso\\-credential\\-process\\-{subcommand}(1)")), "{subcommand}");
+    }
+    assert!(page.contains("\\fB\\-\\-min\\-ttl\\fR"));
+
+    if !installed("man", "rendering the man page") {
+        return;
+    }
+    let mut man = Command::new("man")
+        .args(["--warnings", "-l", "-"])
+        .env("LC_ALL", "C.UTF-8")
+        .env("MANWIDTH", "80")
+        .env("MANPAGER", "cat")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    man.stdin.take().unwrap().write_all(page.as_bytes()).unwrap();
+    let output = man.wait_with_output().unwrap();
+    let (rendered, warnings) = (String::from_utf8(output.stdout).unwrap(), String::from_utf8(output.stderr).unwrap());
+    assert!(output.status.success(), "man -l -: {warnings}");
+    assert_eq!(warnings, "", "groff warnings");
+    // Justified text: compare words, not spacing.
+    let rendered = rendered.split_whitespace().collect::<Vec<_>>().join(" ");
+    for text in
+        ["NAME aws-sso-credential-process - Prints AWS credential_process JSON", "SUBCOMMANDS", "--min-ttl <DURATION>"]
+    {
+        assert!(rendered.contains(text), "{text} not in the rendered page:\n{rendered}");
+    }
+    for subcommand in SUBCOMMANDS {
+        assert!(rendered.contains(&format!("aws-sso-credential-process-{subcommand}(1)")), "{rendered}");
+    }
+}
