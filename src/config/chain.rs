@@ -233,7 +233,7 @@ fn has_sso_keys(profile: &Profile) -> bool {
 }
 
 /// The `--profile` of a `credential_process` that runs this helper.
-fn helper_profile(profile: &Profile, program_names: &[&str]) -> Option<String> {
+pub(crate) fn helper_profile(profile: &Profile, program_names: &[&str]) -> Option<String> {
     let words = shlex::split(profile.get("credential_process")?)?;
     if !is_this_helper(words.first()?, program_names) {
         return None;
@@ -370,8 +370,9 @@ fn static_base(config: &LoadedConfig, source: &Profile) -> Result<ChainBase, Con
     })
 }
 
-/// The STS region and endpoint for the requested (selected) profile.
-fn sts_location(config: &LoadedConfig, env: &Environment) -> Result<StsLocation, ConfigError> {
+/// The STS region and endpoint for the requested (selected) profile; `status --verify` calls STS
+/// there for an SSO profile too.
+pub fn sts_location(config: &LoadedConfig, env: &Environment) -> Result<StsLocation, ConfigError> {
     let profiles = &config.profiles;
     let region = env.get("AWS_REGION").or_else(|| env.get("AWS_DEFAULT_REGION")).or_else(|| profiles.get("region"));
     let (mode, from_env) = match env.get("AWS_STS_REGIONAL_ENDPOINTS") {
