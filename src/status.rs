@@ -597,17 +597,22 @@ fn identity_mismatch(expected: &ExpectedIdentity, identity: &CallerIdentity) -> 
 // ---------------------------------------------------------------------------------------------
 // The exit code.
 
-/// 1 if `--verify` found a mismatch; else the code of the first `--verify` failure; else 3 if a
-/// profile needs a login; else 0. Profiles that could not be resolved do not count, unless no
-/// profile could be (then 2).
-fn exit_code(entries: &[Entry]) -> u8 {
-    let shown: Vec<&ProfileStatus> = entries
+/// The profiles shown, without the ones that could not be resolved.
+fn shown(entries: &[Entry]) -> Vec<&ProfileStatus> {
+    entries
         .iter()
         .filter_map(|entry| match entry {
             Entry::Shown(status) => Some(status.as_ref()),
             Entry::Unresolved { .. } => None,
         })
-        .collect();
+        .collect()
+}
+
+/// 1 if `--verify` found a mismatch; else the code of the first `--verify` failure; else 3 if a
+/// profile needs a login; else 0. Profiles that could not be resolved do not count, unless no
+/// profile could be (then 2).
+fn exit_code(entries: &[Entry]) -> u8 {
+    let shown = shown(entries);
     if shown.is_empty() {
         return ExitKind::Usage as u8;
     }
@@ -872,13 +877,7 @@ fn span(duration: time::Duration) -> String {
 /// The `--json` document (documented in the README): `version`, `usable`, `verified`, one entry
 /// per profile shown in `profiles`, and the profiles that could not be resolved in `unresolved`.
 fn render_json(entries: &[Entry], now: OffsetDateTime) -> String {
-    let shown: Vec<&ProfileStatus> = entries
-        .iter()
-        .filter_map(|entry| match entry {
-            Entry::Shown(status) => Some(status.as_ref()),
-            Entry::Unresolved { .. } => None,
-        })
-        .collect();
+    let shown = shown(entries);
     let unresolved: Vec<Value> = entries
         .iter()
         .filter_map(|entry| match entry {
@@ -1323,15 +1322,13 @@ still stop refreshing before its client registration expires.
 
     #[test]
     fn exit_codes_rank_mismatch_then_failure_then_login() {
-        let mut status = chain_status();
-        status.chain.as_mut().unwrap().hops[0].credentials.fresh = false;
+        // Without its fresh hop, the chain needs a login: the token's registration has expired.
         let with = |verification: Option<Verification>| {
             let mut status = chain_status();
             status.chain.as_mut().unwrap().hops[0].credentials.fresh = false;
             status.verification = verification;
             Entry::Shown(Box::new(status))
         };
-        assert!(!status.verdict().usable);
         assert_eq!(exit_code(&[with(None)]), 3);
         let failed = || Some(Verification::Failed { message: "x".into(), exit_code: 4 });
         assert_eq!(exit_code(&[with(None), with(failed())]), 4);
