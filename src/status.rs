@@ -1,12 +1,12 @@
 //! `status`: what the helper sees for a profile (or every SSO profile), without a secret.
 //!
 //! Three steps, I/O only in the first and last:
-//! 1. [`inspect`] reads the config, the token file, the role-credential caches, the lock and
-//!    back-off files into a [`ProfileStatus`] (plain data; nothing is written, no lock is waited
+//! 1. `inspect` reads the config, the token file, the role-credential caches, the lock and
+//!    back-off files into a `ProfileStatus` (plain data; nothing is written, no lock is waited
 //!    for);
-//! 2. with `--verify`, [`verify`] gets the credentials exactly as the default command does and
+//! 2. with `--verify`, `verify` gets the credentials exactly as the default command does and
 //!    asks STS `GetCallerIdentity` whose they are;
-//! 3. [`render_text`] or [`render_json`] turn the statuses into the output, as pure functions of
+//! 3. `render_text` or `render_json` turn the statuses into the output, as pure functions of
 //!    the data and `now`.
 //!
 //! Nothing shown is secret: token files and credential caches are reduced to paths, times and

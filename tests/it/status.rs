@@ -660,3 +660,34 @@ fn verify_shows_why_credentials_cannot_be_had_and_exits_with_that_code() {
     );
     assert!(run.stdout.contains("(HTTP 500); try again later\n"), "{}", run.stdout);
 }
+
+#[test]
+fn verify_never_shows_an_access_key_id_even_as_the_user_id() {
+    let env = TestEnv::new();
+    // An IAM user's keys in the role cache; the fake answers their UserId with the key's ID.
+    let keys = env.fake.add_static_keys("999999999999", "mallory");
+    let credentials = json!({
+        "AccessKeyId": keys.access_key_id,
+        "SecretAccessKey": keys.secret_access_key,
+        "SessionToken": "not-checked-for-long-term-keys",
+        "Expiration": timestamp::format(now() + HOUR),
+    });
+    std::fs::create_dir_all(env.role_cache_path().parent().unwrap()).unwrap();
+    std::fs::write(env.role_cache_path(), json!({"ProviderType": "sso", "Credentials": credentials}).to_string())
+        .unwrap();
+    let run = status(&env, &["--profile", "dev-sso", "--verify"]);
+    assert_eq!(run.code, 1);
+    assert!(!run.stdout.contains(&keys.access_key_id), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(
+            "\n  Arn:                  arn:aws:iam::999999999999:user/mallory\n  UserId:               AKIA…\n"
+        )
+    );
+    assert!(
+        run.stdout.contains(
+            "MISMATCH: the credentials are for account 999999999999, not the configured 111122223333; the ARN is not an assumed role, not the configured ReadOnly (as AWSReservedSSO_ReadOnly_…)\n"
+        ),
+        "{}",
+        run.stdout
+    );
+}
