@@ -124,6 +124,9 @@ enum SubcommandArgs {
         /// and role with the configured ones (exit 1 on a mismatch)
         #[arg(long)]
         verify: bool,
+        /// With --verify: seconds to wait for another caller already fetching the same credentials
+        #[arg(long, value_name = "SECONDS", default_value_t = crate::lock::DEFAULT_TIMEOUT.as_secs(), requires = "verify")]
+        lock_timeout: u64,
     },
     /// Print (or --write) the credential_process profile for an SSO profile
     ///
@@ -280,19 +283,18 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, NotRun>
             NotRun::Usage(format!("{}; see --help", first.trim_start_matches("error: ")))
         }
     })?;
-    let lock_timeout = Duration::from_secs(args.lock_timeout);
     let command = match args.command {
         None => Command::Credentials(Request {
             target: args.target.into_target()?,
-            lock_timeout,
+            lock_timeout: Duration::from_secs(args.lock_timeout),
             format: args.format,
             min_ttl: args.min_ttl,
         }),
-        Some(SubcommandArgs::Status { target, all, json, verify }) => Command::Status(StatusRequest {
+        Some(SubcommandArgs::Status { target, all, json, verify, lock_timeout }) => Command::Status(StatusRequest {
             target: if all { None } else { Some(target.into_target()?) },
             json,
             verify,
-            lock_timeout,
+            lock_timeout: Duration::from_secs(lock_timeout),
         }),
         Some(SubcommandArgs::Configure { profile, name, write }) => Command::Configure(ConfigureRequest {
             profile: nonempty("profile", profile)?,
@@ -441,6 +443,10 @@ mod tests {
         assert!(matches!(parse_words("status --format env"), Err(NotRun::Usage(_))));
         let verbose = parse(["x", "status", "-v"].map(OsString::from)).unwrap();
         assert!(verbose.verbose);
+        assert!(matches!(
+            parse_words("status --verify --lock-timeout 5"),
+            Ok(Command::Status(StatusRequest { lock_timeout, .. })) if lock_timeout == Duration::from_secs(5)
+        ));
     }
 
     #[test]

@@ -146,10 +146,11 @@ pub fn assumed_too_short(
     }
 }
 
-/// `2h`, `1h 30m`, `45m`, `30s`: whole minutes unless under one.
+/// `2h`, `1h 30m`, `45m`, `30s`: to the nearest minute unless under one (fresh one-hour
+/// credentials, a few seconds short of an hour when seen, read `1h`).
 pub fn human(duration: Duration) -> String {
     let secs = duration.whole_seconds().max(0).unsigned_abs();
-    let rounded = if secs >= 60 { secs / 60 * 60 } else { secs };
+    let rounded = if secs >= 60 { (secs + 30) / 60 * 60 } else { secs };
     humantime::format_duration(StdDuration::from_secs(rounded)).to_string()
 }
 
@@ -232,7 +233,8 @@ mod tests {
     fn human_durations() {
         assert_eq!(human(Duration::hours(2)), "2h");
         assert_eq!(human(Duration::minutes(90)), "1h 30m");
-        assert_eq!(human(Duration::seconds(59 * 60 + 58)), "59m");
+        assert_eq!(human(Duration::seconds(59 * 60 + 58)), "1h");
+        assert_eq!(human(Duration::seconds(59 * 60 + 29)), "59m");
         assert_eq!(human(Duration::seconds(30)), "30s");
         assert_eq!(human(Duration::seconds(-5)), "0s");
     }

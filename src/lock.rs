@@ -118,6 +118,40 @@ pub fn acquire(path: &Path, timeout: Duration) -> Result<LockGuard, LockError> {
     Ok(LockGuard { file })
 }
 
+/// Whether a lock is held right now, as [`probe`] sees it.
+#[derive(Debug)]
+pub enum LockProbe {
+    /// Nobody holds it (or nobody ever took it: there is no lock file).
+    Free,
+    /// Another process holds it.
+    Held {
+        /// What the holder wrote into the lock file (`pid 1234`), if anything.
+        holder: Option<String>,
+    },
+    /// It cannot be told: the lock file cannot be opened or locked.
+    Unknown(io::Error),
+}
+
+/// Whether another process holds the lock at `path` right now, without waiting and without
+/// creating the file (for `status`). A free lock is taken for an instant and released at once;
+/// a caller that polls it meanwhile simply tries again.
+#[expect(clippy::disallowed_methods, reason = "the one place that takes file locks")]
+pub fn probe(path: &Path) -> LockProbe {
+    let mut file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return LockProbe::Free,
+        Err(e) => return LockProbe::Unknown(e),
+    };
+    match file.try_lock() {
+        Ok(()) => {
+            let _ = file.unlock();
+            LockProbe::Free
+        }
+        Err(TryLockError::WouldBlock) => LockProbe::Held { holder: holder_of(&mut file) },
+        Err(TryLockError::Error(e)) => LockProbe::Unknown(e),
+    }
+}
+
 fn holder_of(file: &mut File) -> Option<String> {
     let mut text = String::new();
     // Reading needs no lock; the holder writes a few bytes once.
@@ -144,6 +178,23 @@ mod tests {
             other => panic!("{other:?}"),
         }
         drop(held);
+        acquire(&path, Duration::ZERO).unwrap();
+    }
+
+    #[test]
+    fn a_probe_tells_a_held_lock_from_a_free_or_missing_one_without_creating_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("locks/token-x.lock");
+        assert!(matches!(probe(&path), LockProbe::Free));
+        assert!(!path.exists(), "probing creates nothing");
+        let held = acquire(&path, Duration::ZERO).unwrap();
+        match probe(&path) {
+            LockProbe::Held { holder } => assert_eq!(holder, Some(format!("pid {}", std::process::id()))),
+            other => panic!("{other:?}"),
+        }
+        drop(held);
+        assert!(matches!(probe(&path), LockProbe::Free));
+        // The probe released it again.
         acquire(&path, Duration::ZERO).unwrap();
     }
 

@@ -371,8 +371,9 @@ fn static_base(config: &LoadedConfig, source: &Profile) -> Result<ChainBase, Con
     })
 }
 
-/// The STS region and endpoint for the requested (selected) profile.
-fn sts_location(config: &LoadedConfig, env: &Environment) -> Result<StsLocation, ConfigError> {
+/// The STS region and endpoint for the requested (selected) profile; `status --verify` calls STS
+/// there for an SSO profile too.
+pub fn sts_location(config: &LoadedConfig, env: &Environment) -> Result<StsLocation, ConfigError> {
     let profiles = &config.profiles;
     let region = env.get("AWS_REGION").or_else(|| env.get("AWS_DEFAULT_REGION")).or_else(|| profiles.get("region"));
     let (mode, from_env) = match env.get("AWS_STS_REGIONAL_ENDPOINTS") {

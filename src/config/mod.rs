@@ -23,7 +23,7 @@ use aws_types::os_shim_internal::Fs;
 
 pub use self::chain::{
     AssumeRoleHop, ChainBase, DEFAULT_SESSION_NAME, GLOBAL_STS_ENDPOINT, MAX_DURATION_SECONDS, MAX_HOPS,
-    MIN_DURATION_SECONDS, RoleChain, StaticKeys, StsLocation, helper_profile,
+    MIN_DURATION_SECONDS, RoleChain, StaticKeys, StsLocation, helper_profile, sts_location,
 };
 use crate::env::Environment;
 
@@ -394,7 +394,9 @@ pub fn resolve(
     }
 }
 
-const SSO_PROFILE_KEYS: [&str; 5] = ["sso_session", "sso_start_url", "sso_region", "sso_account_id", "sso_role_name"];
+/// The keys that make a profile an IAM Identity Center (SSO) profile.
+pub(crate) const SSO_PROFILE_KEYS: [&str; 5] =
+    ["sso_session", "sso_start_url", "sso_region", "sso_account_id", "sso_role_name"];
 
 fn resolve_profile(config: &LoadedConfig, name: &str, program_names: &[&str]) -> Result<SsoRole, ConfigError> {
     let path = &config.path;

@@ -38,7 +38,7 @@ fn a_permission_set_session_shorter_than_min_ttl_fails_with_exit_5_naming_it() {
     let line = env.run_err(&["--profile", "dev-sso", "--min-ttl", "2h"], 5);
     assert!(
         line.starts_with(
-            "aws-sso-credential-process: fresh credentials for role ReadOnly in account 111122223333 last 59m (until "
+            "aws-sso-credential-process: fresh credentials for role ReadOnly in account 111122223333 last 1h (until "
         ),
         "{line}"
     );

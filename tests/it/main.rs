@@ -40,5 +40,7 @@ mod login_required;
 mod refresh;
 /// role_arn + source_profile: STS AssumeRole on top of SSO (or static keys), cached per hop.
 mod role_chain;
+/// `status`: token, caches, locks and limits per profile, `--all`, `--json`, `--verify`.
+mod status;
 /// `--verbose` and AWS_SSO_CREDENTIAL_PROCESS_LOG: each decision traced, no secret.
 mod verbose;
