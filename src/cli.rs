@@ -28,6 +28,7 @@ Examples:
 
   What the helper sees, and whether the session is usable:
     aws-sso-credential-process status --all
+
   Add the credential_process profile for an SSO profile, and check the setup:
     aws-sso-credential-process configure --profile dev-sso --write
     aws-sso-credential-process doctor
@@ -35,6 +36,27 @@ Examples:
 Exit codes: 0 ok, 1 other error, 2 bad arguments or config, 3 login required (run the
 `aws sso login` command printed), 4 AWS or network error, 5 the credentials cannot last
 as long as --min-ttl asks (the message says which limit is in the way).";
+
+/// The environment variables the helper reads, for the man page.
+const ENVIRONMENT: [(&str, &str); 8] = [
+    ("AWS_CONFIG_FILE", "The config file (default ~/.aws/config)."),
+    (
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "The credentials file (default ~/.aws/credentials), read for access keys a role chain starts from.",
+    ),
+    (
+        "AWS_PROFILE, AWS_DEFAULT_PROFILE",
+        "The profile when --profile is not given (in this order, as the AWS CLI v2 does), else default.",
+    ),
+    (
+        "AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL_SSO_OIDC, AWS_ENDPOINT_URL_STS",
+        "Endpoint overrides, as in the SDKs (also endpoint_url and services sections in the config).",
+    ),
+    ("AWS_REGION, AWS_DEFAULT_REGION, AWS_STS_REGIONAL_ENDPOINTS", "The STS region and endpoint for role chains."),
+    ("HTTPS_PROXY, HTTP_PROXY, NO_PROXY", "The proxy for calls to AWS."),
+    ("AWS_SSO_CREDENTIAL_PROCESS_LOG", "debug (or trace) traces each decision on stderr, as --verbose does."),
+    ("HOME, XDG_CACHE_HOME", "Where ~/.aws and the lock files (~/.cache/aws-sso-credential-process) are."),
+];
 
 /// Prints AWS credential_process JSON for an IAM Identity Center (SSO) role
 ///
@@ -303,11 +325,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, NotRun>
         }),
         Some(SubcommandArgs::Doctor { json }) => Command::Doctor { json },
         Some(SubcommandArgs::Completions { shell }) => Command::Completions(completion_script(shell)),
-        Some(SubcommandArgs::Man) => {
-            let mut page = Vec::new();
-            clap_mangen::Man::new(command()).render(&mut page).map_err(|e| NotRun::Usage(e.to_string()))?;
-            Command::Man(String::from_utf8_lossy(&page).into_owned())
-        }
+        Some(SubcommandArgs::Man) => Command::Man(man_page()),
     };
     Ok(Parsed { command, verbose: args.verbose })
 }
@@ -325,6 +343,77 @@ fn completion_script(shell: clap_complete::Shell) -> String {
         clap_complete::Shell::Bash => script.replace(&name.replace('-', "__subcmd__"), &name.replace('-', "__")),
         _ => script,
     }
+}
+
+/// The man page: clap_mangen's sections for the helper, then a section per subcommand with its
+/// own synopsis, description and options (clap_mangen alone would point at one page per
+/// subcommand, which a single `man` output cannot be), and the examples in no-fill mode so their
+/// indentation survives.
+fn man_page() -> String {
+    let name = crate::config::PROGRAM_NAME;
+    let helper = command().disable_help_subcommand(true);
+    let mut page = Vec::new();
+    let man = clap_mangen::Man::new(helper.clone());
+    let sections: [fn(&clap_mangen::Man, &mut dyn std::io::Write) -> std::io::Result<()>; 5] = [
+        clap_mangen::Man::render_title,
+        clap_mangen::Man::render_name_section,
+        clap_mangen::Man::render_synopsis_section,
+        clap_mangen::Man::render_description_section,
+        clap_mangen::Man::render_options_section,
+    ];
+    for section in sections {
+        section(&man, &mut page).expect("writing to a Vec cannot fail");
+    }
+    for sub in helper.get_subcommands() {
+        let full_name = format!("{name} {}", sub.get_name());
+        let sub_man = clap_mangen::Man::new(sub.clone().bin_name(full_name));
+        let mut part = Vec::new();
+        for section in [
+            clap_mangen::Man::render_synopsis_section,
+            clap_mangen::Man::render_description_section,
+            clap_mangen::Man::render_options_section,
+        ] {
+            section(&sub_man, &mut part).expect("writing to a Vec cannot fail");
+        }
+        let part = String::from_utf8_lossy(&part).replace(".SH ", &format!(".SS \"{} ", sub.get_name()));
+        let part =
+            part.lines().map(|line| if line.starts_with(".SS \"") { format!("{line}\"") } else { line.to_owned() });
+        page.extend(format!(".SH \"COMMAND: {}\"\n", sub.get_name().to_uppercase()).bytes());
+        for line in part {
+            page.extend(line.bytes());
+            page.push(b'\n');
+        }
+    }
+    // Every rendered section starts with the same two `Aq` string definitions: keep the first.
+    let page = String::from_utf8_lossy(&page).into_owned();
+    let mut seen_definitions = 0;
+    let mut page: String = page
+        .lines()
+        .filter(|line| {
+            let definition = line.starts_with(".ie \\n(.g .ds Aq") || line.starts_with(".el .ds Aq");
+            seen_definitions += usize::from(definition);
+            !definition || seen_definitions <= 2
+        })
+        .flat_map(|line| [line, "\n"])
+        .collect();
+    page.push_str(".SH ENVIRONMENT\n");
+    for (variable, meaning) in ENVIRONMENT {
+        page.push_str(&format!(".TP\n\\fB{}\\fR\n{}\n", roff_line(variable), roff_line(meaning)));
+    }
+    page.push_str(".SH EXAMPLES\n.nf\n");
+    for line in EXAMPLES.lines().skip_while(|line| line.starts_with("Examples")) {
+        page.push_str(&roff_line(line));
+        page.push('\n');
+    }
+    page.push_str(".fi\n");
+    page
+}
+
+/// A line of text for roff's no-fill mode: backslashes and hyphens escaped, a leading `.` or `'`
+/// kept from being read as a request.
+fn roff_line(line: &str) -> String {
+    let escaped = line.replace('\\', "\\e").replace('-', "\\-");
+    if escaped.starts_with(['.', '\'']) { format!("\\&{escaped}") } else { escaped }
 }
 
 impl TargetArgs {

@@ -139,13 +139,19 @@ fn the_man_page_is_roff_that_lists_the_subcommands_and_renders() {
     let first_section = page.lines().position(|line| line.starts_with(".SH"));
     assert!(matches!((title, first_section), (Some(t), Some(s)) if t < 3 && t < s), "{page}");
     assert!(page.lines().take(3).all(|line| line.starts_with('.')), "{page}");
-    for section in ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "SUBCOMMANDS"] {
+    for section in ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "ENVIRONMENT", "EXAMPLES"] {
         assert!(page.contains(&format!("\n.SH {section}\n")), "{section} missing");
     }
-    let subcommands = &page[page.find(".SH SUBCOMMANDS").unwrap()..];
+    // One page: each subcommand has its own section with its synopsis, description and flags.
     for subcommand in SUBCOMMANDS {
-        assert!(subcommands.contains(&format!("aws\\-sso\\-credential\\-process\\-{subcommand}(1)")), "{subcommand}");
+        let heading = format!("\n.SH \"COMMAND: {}\"\n", subcommand.to_uppercase());
+        assert!(page.contains(&heading), "{subcommand}");
+        assert!(page.contains(&format!(".SS \"{subcommand} OPTIONS\"")), "{subcommand}");
     }
+    for flag in LONG_FLAGS {
+        assert!(page.contains(&format!("\\fB{}\\fR", flag.replace('-', "\\-"))), "{flag}");
+    }
+    assert!(!page.contains("(1)\n"), "no references to pages that do not exist");
     assert!(page.contains("\\fB\\-\\-min\\-ttl\\fR"));
 
     if !installed("man", "rendering the man page") {
@@ -168,12 +174,15 @@ fn the_man_page_is_roff_that_lists_the_subcommands_and_renders() {
     assert_eq!(warnings, "", "groff warnings");
     // Justified text: compare words, not spacing.
     let rendered = rendered.split_whitespace().collect::<Vec<_>>().join(" ");
-    for text in
-        ["NAME aws-sso-credential-process - Prints AWS credential_process JSON", "SUBCOMMANDS", "--min-ttl <DURATION>"]
-    {
+    for text in [
+        "NAME aws-sso-credential-process - Prints AWS credential_process JSON",
+        "COMMAND: STATUS",
+        "--min-ttl <DURATION>",
+    ] {
         assert!(rendered.contains(text), "{text} not in the rendered page:\n{rendered}");
     }
     for subcommand in SUBCOMMANDS {
-        assert!(rendered.contains(&format!("aws-sso-credential-process-{subcommand}(1)")), "{rendered}");
+        let synopsis = format!("{subcommand} SYNOPSIS aws-sso-credential-process {subcommand} ");
+        assert!(rendered.contains(&synopsis), "{synopsis} not in {rendered}");
     }
 }
