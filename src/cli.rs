@@ -345,6 +345,9 @@ fn completion_script(shell: clap_complete::Shell) -> String {
     }
 }
 
+/// One of clap_mangen's `Man::render_*_section` methods.
+type RenderSection = fn(&clap_mangen::Man, &mut dyn std::io::Write) -> std::io::Result<()>;
+
 /// The man page: clap_mangen's sections for the helper, then a section per subcommand with its
 /// own synopsis, description and options (clap_mangen alone would point at one page per
 /// subcommand, which a single `man` output cannot be), and the examples in no-fill mode so their
@@ -354,7 +357,7 @@ fn man_page() -> String {
     let helper = command().disable_help_subcommand(true);
     let mut page = Vec::new();
     let man = clap_mangen::Man::new(helper.clone());
-    let sections: [fn(&clap_mangen::Man, &mut dyn std::io::Write) -> std::io::Result<()>; 5] = [
+    let sections: [RenderSection; 5] = [
         clap_mangen::Man::render_title,
         clap_mangen::Man::render_name_section,
         clap_mangen::Man::render_synopsis_section,
