@@ -158,7 +158,7 @@ pub fn run(request: &Request, invocation: &Invocation) -> Result<(RoleCredential
         None => report.step(format!("no usable cached credentials in {}", cache_path.display())),
     }
 
-    let connection = aws::Connection::new(env, &loaded.profiles)?;
+    let connection = aws::Connection::new(env, &loaded.profiles)?.recording_responses(env.cache_dir(), invocation.now);
     let locks = env.cache_dir().map(|dir| lock::LockDir::new(&dir));
     let credentials = match &resolved {
         Resolved::Sso(role) => {
