@@ -13,6 +13,9 @@ mod cache_hit;
 mod concurrency;
 /// Config layouts, command-line targets and configuration errors.
 mod config;
+/// `doctor`: each broken setup in test-data/doctor, exact text and JSON; the clock check against
+/// the fake.
+mod doctor;
 /// Endpoint overrides and proxies.
 mod endpoints;
 /// The demo example, run as a test.
