@@ -150,9 +150,12 @@ pub(super) fn diagnose(invocation: &Invocation) -> Result<Diagnosis, Error> {
                     out.skip(Check::ExpiredToken, "no home folder");
                     continue;
                 };
-                let token_files = read_token_files(aws_dir, profiles::token_sessions(files));
+                let sessions = profiles::token_sessions(files);
+                let configured = sessions.len();
+                let token_files = read_token_files(aws_dir, sessions);
                 let (unparseable, expired) = tokens::check(&token_files, now);
                 let note = match token_files.len() {
+                    0 if configured == 0 => "no SSO sessions configured".to_owned(),
                     0 => "no token files: nobody has logged in with these sessions".to_owned(),
                     1 => "1 token file read".to_owned(),
                     n => format!("{n} token files read"),
