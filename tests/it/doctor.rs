@@ -99,6 +99,9 @@ fn lay_out(case: &Path, home: &Path) {
 fn doctor_json(env: &TestEnv) -> (i32, Value) {
     let run = env.run_any(&["doctor", "--json"]);
     assert_eq!(run.stderr, "");
+    for secret in env.fake.secrets() {
+        assert!(!run.stdout.contains(&secret), "a secret reached stdout: {}", run.stdout);
+    }
     (run.code, serde_json::from_str(&run.stdout).unwrap())
 }
 
