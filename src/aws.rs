@@ -6,7 +6,12 @@
 //! `[services]` section > profile `endpoint_url`, all off under `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`).
 //! The SDK's default HTTPS client ignores proxies, so ours is built with the proxy settings from
 //! `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY`.
+//!
+//! Each response's `Date` header is recorded with our own time at that moment
+//! ([`LastResponse`], in this program's cache folder), so `doctor` can tell whether the local
+//! clock is off; best effort, and only on the slow path, where clients are built.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use aws_config::profile::ProfileSet;
@@ -15,15 +20,24 @@ use aws_runtime::env_config::property::PropertiesKey;
 use aws_sdk_sso::config::{BehaviorVersion, Region};
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::{Connector, tls};
+use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::http::{SharedHttpClient, SharedHttpConnector, http_client_fn};
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextRef;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
 
+use crate::clock::RunClock;
 use crate::config::{GLOBAL_STS_ENDPOINT, StsLocation};
 use crate::env::Environment;
+use crate::timestamp;
 
 /// Time allowed to open a connection.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -105,6 +119,8 @@ pub struct Connection {
     sso: Endpoint,
     oidc: Endpoint,
     sts: Endpoint,
+    /// Where to record each response's `Date` against our clock; `None`: nowhere.
+    response_log: Option<(PathBuf, RunClock)>,
 }
 
 /// One service's endpoint override and the HTTP client (with its proxy) that reaches it.
@@ -140,7 +156,21 @@ impl Connection {
             sso: Endpoint::new(env, profiles, Service::Sso)?,
             oidc: Endpoint::new(env, profiles, Service::SsoOidc)?,
             sts: Endpoint::new(env, profiles, Service::Sts)?,
+            response_log: None,
         })
+    }
+
+    /// Records every response's `Date` header, with our time then (`now`, the run's start time,
+    /// advanced by the monotonic clock), into [`LAST_RESPONSE_FILE`] in `cache_dir`, for `doctor`'s
+    /// clock check. Best effort: a failed write is ignored.
+    pub fn recording_responses(mut self, cache_dir: Option<PathBuf>, now: OffsetDateTime) -> Self {
+        self.response_log = cache_dir.map(|dir| (dir.join(LAST_RESPONSE_FILE), RunClock::starting_at(now)));
+        self
+    }
+
+    fn recorder(&self, endpoint: &'static str) -> Option<ResponseRecorder> {
+        let (path, clock) = self.response_log.clone()?;
+        Some(ResponseRecorder { path, clock, endpoint })
     }
 
     /// The SSO portal client for the IAM Identity Center `region`.
@@ -153,6 +183,9 @@ impl Connection {
             .retry_config(retries());
         if let Some(url) = &self.sso.url {
             config = config.endpoint_url(url);
+        }
+        if let Some(recorder) = self.recorder("sso") {
+            config = config.interceptor(recorder);
         }
         aws_sdk_sso::Client::from_conf(config.build())
     }
@@ -167,6 +200,9 @@ impl Connection {
             .retry_config(retries());
         if let Some(url) = &self.oidc.url {
             config = config.endpoint_url(url);
+        }
+        if let Some(recorder) = self.recorder("oidc") {
+            config = config.interceptor(recorder);
         }
         aws_sdk_ssooidc::Client::from_conf(config.build())
     }
@@ -186,8 +222,94 @@ impl Connection {
             (None, true) => config = config.endpoint_url(GLOBAL_STS_ENDPOINT),
             (None, false) => {}
         }
+        if let Some(recorder) = self.recorder("sts") {
+            config = config.interceptor(recorder);
+        }
         aws_sdk_sts::Client::from_conf(config.build())
     }
+}
+
+/// The file, in this program's cache folder, holding the [`LastResponse`].
+pub const LAST_RESPONSE_FILE: &str = "last-response.json";
+
+/// The last AWS response the slow path got: the server's `Date` and our clock at that moment.
+/// Their difference is the local clock's error (to within a second and the response's transit).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastResponse {
+    /// The response's `Date` header.
+    pub server_date: OffsetDateTime,
+    /// Our time when the response arrived.
+    pub local_time: OffsetDateTime,
+    /// Which service answered: `sso`, `oidc` or `sts`.
+    pub endpoint: String,
+}
+
+impl LastResponse {
+    /// How far our clock is ahead of AWS's (negative: behind).
+    pub fn skew(&self) -> time::Duration {
+        self.local_time - self.server_date
+    }
+
+    /// The file's bytes: `{"server_date": "…Z", "local_time": "…Z", "endpoint": "sso"}`.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let document = json!({
+            "server_date": timestamp::format(self.server_date),
+            "local_time": timestamp::format(self.local_time),
+            "endpoint": self.endpoint,
+        });
+        crate::json::to_python_default(&document)
+    }
+
+    /// Parses the file's bytes; `None` if they are not such a record.
+    pub fn parse(bytes: &[u8]) -> Option<Self> {
+        let document: Value = serde_json::from_slice(bytes).ok()?;
+        let text = |key: &str| document.get(key).and_then(Value::as_str);
+        Some(Self {
+            server_date: timestamp::parse(text("server_date")?)?,
+            local_time: timestamp::parse(text("local_time")?)?,
+            endpoint: text("endpoint")?.to_owned(),
+        })
+    }
+
+    /// Reads the record in `cache_dir`, if there is a readable one.
+    pub fn read(cache_dir: &Path) -> Option<Self> {
+        Self::parse(&std::fs::read(cache_dir.join(LAST_RESPONSE_FILE)).ok()?)
+    }
+}
+
+/// An SDK interceptor that writes a [`LastResponse`] for every response with a `Date` header.
+#[derive(Debug)]
+struct ResponseRecorder {
+    path: PathBuf,
+    clock: RunClock,
+    endpoint: &'static str,
+}
+
+impl Intercept for ResponseRecorder {
+    fn name(&self) -> &'static str {
+        "ResponseRecorder"
+    }
+
+    fn read_after_transmit(
+        &self,
+        context: &BeforeDeserializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let local_time = self.clock.now();
+        if let Some(server_date) = context.response().headers().get("date").and_then(parse_http_date) {
+            let record = LastResponse { server_date, local_time, endpoint: self.endpoint.to_owned() };
+            // Never fails the call: the record only feeds `doctor`.
+            let _ = crate::fs_util::write_atomically(&self.path, &record.to_bytes());
+        }
+        Ok(())
+    }
+}
+
+/// An HTTP `Date` (`Sun, 06 Nov 1994 08:49:37 GMT`).
+fn parse_http_date(text: &str) -> Option<OffsetDateTime> {
+    let date = aws_smithy_types::DateTime::from_str(text.trim(), aws_smithy_types::date_time::Format::HttpDate).ok()?;
+    OffsetDateTime::from_unix_timestamp(date.secs()).ok()
 }
 
 /// Jittered exponential backoff from 250 ms, at most 2 s between attempts: a small total budget,
@@ -385,6 +507,26 @@ mod tests {
         assert!(proxy_config(&env, false).unwrap().is_some());
         let env = Environment::from_vars([("https_proxy", "not a url")]);
         assert_eq!(proxy_config(&env, true).unwrap_err().variable, "HTTPS_PROXY");
+    }
+
+    #[test]
+    fn last_response_records_round_trip_and_http_dates_parse() {
+        use time::macros::datetime;
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(datetime!(1994-11-06 08:49:37 UTC)));
+        assert_eq!(parse_http_date("yesterday"), None);
+        let record = LastResponse {
+            server_date: datetime!(2026-11-23 12:10:00 UTC),
+            local_time: datetime!(2026-11-23 12:00:00 UTC),
+            endpoint: "sso".into(),
+        };
+        let bytes = record.to_bytes();
+        assert_eq!(
+            String::from_utf8(bytes.clone()).unwrap(),
+            r#"{"server_date": "2026-11-23T12:10:00Z", "local_time": "2026-11-23T12:00:00Z", "endpoint": "sso"}"#
+        );
+        assert_eq!(LastResponse::parse(&bytes), Some(record.clone()));
+        assert_eq!(record.skew(), -time::Duration::minutes(10));
+        assert_eq!(LastResponse::parse(b"{}"), None);
     }
 
     #[test]

@@ -150,11 +150,20 @@ fn sync_dir(dir: &Path) {
     let _ = dir;
 }
 
-/// What is wrong with keeping credentials in `folder`, given its permission bits `mode`, its
-/// `owner`'s uid and ours (`us`), with the command that fixes it; `None` if nothing is. A folder is
-/// trusted if it is owned by us or by root and no one else may write to it: anyone who can write
-/// to it can replace the files in it (rename over them), whatever the files' own modes.
-pub fn folder_trust_problem(folder: &Path, mode: u32, owner: u32, us: u32) -> Option<String> {
+/// Why a folder cannot be trusted with credentials, and the command that fixes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FolderDistrust {
+    /// What is wrong, after the folder's name: `is writable by other users (mode 0777)`.
+    pub what: String,
+    /// The shell command that fixes it: `chmod 700 /home/me/.aws/cli/cache`.
+    pub fix: String,
+}
+
+/// Whether `folder` can be trusted with credentials, given its permission bits `mode`, its
+/// `owner`'s uid and ours (`us`). A folder is trusted if it is owned by us or by root and no one
+/// else may write to it: anyone who can write to it can replace the files in it (rename over
+/// them), whatever the files' own modes.
+pub fn folder_distrust(folder: &Path, mode: u32, owner: u32, us: u32) -> Option<FolderDistrust> {
     let foreign = owner != us && owner != 0;
     let shared = mode & 0o022 != 0;
     let name = folder.to_string_lossy();
@@ -175,10 +184,23 @@ pub fn folder_trust_problem(folder: &Path, mode: u32, owner: u32, us: u32) -> Op
             format!("sudo chown {us} {quoted} && chmod 700 {quoted}"),
         ),
     };
+    Some(FolderDistrust { what, fix })
+}
+
+/// What is wrong with keeping credentials in `folder` ([`folder_distrust`]), as one warning line
+/// with the command that fixes it; `None` if nothing is.
+pub fn folder_trust_problem(folder: &Path, mode: u32, owner: u32, us: u32) -> Option<String> {
+    let FolderDistrust { what, fix } = folder_distrust(folder, mode, owner, us)?;
     Some(format!(
         "the cache folder `{}` {what}, so they could replace the credentials cached in it; run `{fix}`",
         folder.display()
     ))
+}
+
+/// Our effective uid, to compare with a folder's owner.
+#[cfg(unix)]
+pub fn our_uid() -> u32 {
+    rustix::process::geteuid().as_raw()
 }
 
 /// Adds to `warnings` a [`folder_trust_problem`] for each existing folder that holds one of
@@ -188,7 +210,7 @@ pub fn warn_about_untrusted_folders<'a>(files: impl IntoIterator<Item = &'a Path
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        let us = rustix::process::geteuid().as_raw();
+        let us = our_uid();
         for folder in files.into_iter().filter_map(Path::parent) {
             let Ok(meta) = std::fs::metadata(folder) else { continue };
             if let Some(warning) = folder_trust_problem(folder, meta.mode(), meta.uid(), us)

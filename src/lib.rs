@@ -176,7 +176,7 @@ pub fn run(request: &Request, invocation: &Invocation) -> Result<(RoleCredential
         None => report.step(format!("no usable cached credentials in {}", cache_path.display())),
     }
 
-    let connection = aws::Connection::new(env, &loaded.profiles)?;
+    let connection = aws::Connection::new(env, &loaded.profiles)?.recording_responses(env.cache_dir(), invocation.now);
     let locks = env.cache_dir().map(|dir| lock::LockDir::new(&dir));
     // Stale credentials are no fallback when the caller needs them to last.
     let fallback_min = if request.min_ttl.is_some() { required } else { credentials::DEGRADED_MIN_REMAINING };

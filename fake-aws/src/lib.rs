@@ -251,6 +251,8 @@ struct State {
     role_session_duration: Duration,
     token_lifetime: Duration,
     refresh_policy: RefreshPolicy,
+    /// Seconds added to the `Date` header of every reply (negative: behind).
+    clock_offset_secs: i64,
     fail_next: HashMap<Route, VecDeque<(Fault, usize)>>,
     fail_always: HashMap<Route, Fault>,
     calls: HashMap<Route, usize>,
@@ -400,6 +402,13 @@ impl FakeAws {
     /// `expiresIn` of access tokens issued by `CreateToken` (default 28800 s).
     pub fn set_token_lifetime(&self, d: Duration) {
         self.st().token_lifetime = d;
+    }
+
+    /// Makes every reply's `Date` header lie by `seconds` (positive: ahead of the
+    /// real clock, negative: behind), as a server would whose clock is off from
+    /// the caller's. Only the header changes: expirations stay on the real clock.
+    pub fn set_clock_offset(&self, seconds: i64) {
+        self.st().clock_offset_secs = seconds;
     }
 
     /// Refresh-token policy of `CreateToken` (default [`RefreshPolicy::Rotate`]).
@@ -719,9 +728,10 @@ fn form_field(body: &str, name: &str) -> Option<String> {
     })
 }
 
-/// RFC 1123 date (`Sun, 06 Nov 1994 08:49:37 GMT`) from the system clock.
-fn http_date() -> String {
-    http_date_at(now().as_secs())
+/// RFC 1123 date (`Sun, 06 Nov 1994 08:49:37 GMT`) from the system clock,
+/// moved by `offset_secs`.
+fn http_date(offset_secs: i64) -> String {
+    http_date_at(now().as_secs().saturating_add_signed(offset_secs))
 }
 
 /// `(year, month 1..=12, day 1..=31)` of a day count since 1970-01-01.
@@ -777,7 +787,14 @@ fn ok(body: Value) -> Reply {
     Reply::Full { status: 200, error_type: None, content_type: JSON, body: body.to_string() }
 }
 
-fn render(status: u16, error_type: Option<&str>, content_type: &str, body: &str, request_id: &str) -> (Vec<u8>, usize) {
+fn render(
+    status: u16,
+    error_type: Option<&str>,
+    content_type: &str,
+    body: &str,
+    request_id: &str,
+    clock_offset_secs: i64,
+) -> (Vec<u8>, usize) {
     let reason = match status {
         200 => "OK",
         400 => "Bad Request",
@@ -790,7 +807,7 @@ fn render(status: u16, error_type: Option<&str>, content_type: &str, body: &str,
     let mut head = format!(
         "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nDate: {}\r\nx-amzn-RequestId: {request_id}\r\n",
         body.len(),
-        http_date()
+        http_date(clock_offset_secs)
     );
     if let Some(t) = error_type {
         head.push_str(&format!("x-amzn-ErrorType: {t}\r\n"));
@@ -811,7 +828,7 @@ fn serve_connection(stream: TcpStream, state: &Mutex<State>, shutdown: &AtomicBo
         let Some(req) = read_request(&mut r, &mut w) else {
             return;
         };
-        let (fault, latency, request_id) = {
+        let (fault, latency, request_id, clock_offset) = {
             let mut st = lock(state);
             let fault = req.rec.route.and_then(|route| {
                 *st.calls.entry(route).or_default() += 1;
@@ -820,7 +837,7 @@ fn serve_connection(stream: TcpStream, state: &Mutex<State>, shutdown: &AtomicBo
             st.requests.push(req.rec.clone());
             let h = st.hex(32);
             let id = format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..]);
-            (fault, st.latency, id)
+            (fault, st.latency, id, st.clock_offset_secs)
         };
         if fault == Some(Fault::Hang) {
             while !shutdown.load(Ordering::SeqCst) {
@@ -834,10 +851,10 @@ fn serve_connection(stream: TcpStream, state: &Mutex<State>, shutdown: &AtomicBo
         let reply = respond(&mut lock(state), &req.rec, fault, &request_id);
         let sent = match reply {
             Reply::Full { status, error_type, content_type, body } => {
-                w.write_all(&render(status, error_type, content_type, &body, &request_id).0)
+                w.write_all(&render(status, error_type, content_type, &body, &request_id, clock_offset).0)
             }
             Reply::Truncated { content_type, body } => {
-                let (bytes, head_len) = render(200, None, content_type, &body, &request_id);
+                let (bytes, head_len) = render(200, None, content_type, &body, &request_id, clock_offset);
                 let _ = w.write_all(&bytes[..head_len + body.len() / 2]);
                 let _ = w.flush();
                 let _ = w.shutdown(Shutdown::Both);
@@ -1296,9 +1313,22 @@ mod tests {
         assert_eq!(keys.len(), 64);
         assert_eq!(http_date_at(784_111_777), "Sun, 06 Nov 1994 08:49:37 GMT");
         assert_eq!(http_date_at(1_709_164_800), "Thu, 29 Feb 2024 00:00:00 GMT");
-        assert_eq!(http_date().len(), 29);
+        assert_eq!(http_date(0).len(), 29);
         assert_eq!(iso8601_at(784_111_777), "1994-11-06T08:49:37Z");
         assert_eq!(iso8601_at(1_709_164_800), "2024-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn a_clock_offset_moves_only_the_date_header() {
+        let fake = FakeAws::start();
+        let s = fake.seed_session();
+        fake.assign_role("1", "R");
+        fake.set_clock_offset(600);
+        let r = Client::new(&fake).grc(&s.access_token, "1", "R");
+        let expected = [-1, 0, 1].map(|d| http_date_at((now().as_secs() as i64 + 600 + d) as u64));
+        assert!(expected.iter().any(|e| r.header("date") == Some(e.as_str())), "{:?}", r.header("date"));
+        let in_an_hour = (now() + Duration::from_secs(3600)).as_millis() as u64;
+        assert!(fake.issued_credentials()[0].expiration_ms.abs_diff(in_an_hour) < 60_000);
     }
 
     // ------------------------------------------------------------------ STS

@@ -460,7 +460,7 @@ fn not_sso_reason(profile: &Profile, path: &Path, program_names: &[&str]) -> Con
     ConfigError::NotSso { profile: name, path: path.to_owned() }
 }
 
-fn is_this_helper(program: &str, program_names: &[&str]) -> bool {
+pub(crate) fn is_this_helper(program: &str, program_names: &[&str]) -> bool {
     let file_name = program.rsplit(['/', '\\']).next().unwrap_or(program);
     let stem = file_name.strip_suffix(".exe").unwrap_or(file_name);
     stem == PROGRAM_NAME || program_names.iter().any(|own| !own.is_empty() && *own == stem)

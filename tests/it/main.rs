@@ -19,6 +19,9 @@ mod config;
 /// `configure`: the credential_process profile for an SSO profile, printed or appended to the
 /// config file byte-exactly, with a backup.
 mod configure;
+/// `doctor`: each broken setup in test-data/doctor, exact text and JSON; the clock check against
+/// the fake.
+mod doctor;
 /// Endpoint overrides and proxies.
 mod endpoints;
 /// The demo example, run as a test.

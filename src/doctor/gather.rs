@@ -1,0 +1,286 @@
+//! The I/O of `doctor`: parses the files, reads the token and cache files, stats the folders,
+//! then runs every check on that data, in order.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use aws_config::profile::ProfileSet;
+use aws_runtime::env_config::file::EnvConfigFiles;
+use aws_types::os_shim_internal::Fs;
+
+use super::profiles::Files;
+use super::tokens::TokenFile;
+use super::{Check, Diagnosis, Finding, Severity, Status, cli_cache, clock_skew, file_modes, profiles, tokens};
+use crate::aws::{LAST_RESPONSE_FILE, LastResponse};
+use crate::config::{self, ConfigError, Target};
+use crate::env::Environment;
+use crate::{Error, Invocation};
+
+/// The config and credentials files parsed alone and together.
+#[derive(Debug)]
+pub(super) struct FileSets {
+    /// The config file alone.
+    pub config: ProfileSet,
+    /// The credentials file alone.
+    pub credentials: ProfileSet,
+    /// Both, as the SDKs merge them.
+    pub merged: ProfileSet,
+}
+
+/// Parses the files with the AWS SDK's parser; the `config-syntax` findings if it refuses one.
+pub(super) fn load_files(env: &Environment) -> Result<FileSets, Vec<Finding>> {
+    let load = |files: EnvConfigFiles| {
+        let (fs, sdk_env) = (Fs::real(), env.to_sdk_file_env());
+        crate::block_on(aws_config::profile::load(&fs, &sdk_env, &files, None))
+    };
+    let config = load(EnvConfigFiles::builder().include_default_config_file(true).build());
+    let credentials = load(EnvConfigFiles::builder().include_default_credentials_file(true).build());
+    match (config, credentials) {
+        (Ok(config), Ok(credentials)) => {
+            let both = EnvConfigFiles::builder()
+                .include_default_config_file(true)
+                .include_default_credentials_file(true)
+                .build();
+            let merged = load(both).map_err(|e| vec![syntax_finding(env.config_file().unwrap_or_default(), &e)])?;
+            Ok(FileSets { config, credentials, merged })
+        }
+        (config, credentials) => {
+            let mut findings = Vec::new();
+            if let Err(e) = config {
+                findings.push(syntax_finding(env.config_file().unwrap_or_default(), &e));
+            }
+            if let Err(e) = credentials {
+                findings.push(syntax_finding(env.credentials_file().unwrap_or_default(), &e));
+            }
+            Err(findings)
+        }
+    }
+}
+
+fn syntax_finding(file: PathBuf, error: &dyn std::error::Error) -> Finding {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ").replace(": :", ":");
+    Finding {
+        check: Check::ConfigSyntax,
+        severity: Severity::Problem,
+        file,
+        section: None,
+        message: format!(
+            "the AWS SDK's parser (which this helper uses) rejects the file, so every profile in it fails: {text}"
+        ),
+        fix: "correct the line the message names".to_owned(),
+    }
+}
+
+/// Collects findings and statuses in check order.
+struct Collector {
+    findings: Vec<Finding>,
+    statuses: Vec<(Check, Status)>,
+}
+
+impl Collector {
+    fn add(&mut self, check: Check, found: Vec<Finding>, note: Option<String>) {
+        self.statuses.push((check, Status::Ran(note)));
+        self.findings.extend(found);
+    }
+
+    fn skip(&mut self, check: Check, why: &str) {
+        self.statuses.push((check, Status::Skipped(why.to_owned())));
+    }
+}
+
+/// Reads everything and runs every check.
+pub(super) fn diagnose(invocation: &Invocation) -> Result<Diagnosis, Error> {
+    let env = &invocation.env;
+    let now = invocation.now;
+    let config_file = env.config_file().ok_or(ConfigError::NoHome)?;
+    let credentials_file = env.credentials_file();
+    let aws_dir = env.aws_dir();
+    let cache_dir = env.cache_dir();
+    let names: Vec<&str> = invocation.program_name.iter().map(String::as_str).collect();
+    let mut out = Collector { findings: Vec::new(), statuses: Vec::new() };
+
+    let sets = load_files(env);
+    match &sets {
+        Ok(_) => out.add(Check::ConfigSyntax, Vec::new(), None),
+        Err(findings) => out.add(Check::ConfigSyntax, findings.clone(), None),
+    }
+    let empty = ProfileSet::default();
+    let files = sets.as_ref().ok().map(|sets| Files {
+        config_path: &config_file,
+        credentials_path: credentials_file.as_deref(),
+        config: &sets.config,
+        credentials: if credentials_file.is_some() { &sets.credentials } else { &empty },
+        merged: &sets.merged,
+        program_names: &names,
+    });
+    let resolve = |target: &Target| -> Result<(), ConfigError> {
+        let loaded = config::load(env, config::profile_name(target, env).as_deref())?;
+        config::resolve(&loaded, env, target, &names).map(|_| ())
+    };
+
+    for check in Check::ALL.into_iter().skip(1) {
+        if !check.needs_config() {
+            let paths = (config_file.as_path(), credentials_file.as_deref(), aws_dir.as_deref(), cache_dir.as_deref());
+            run_file_check(check, &mut out, paths, now);
+            continue;
+        }
+        let Some(files) = &files else {
+            out.skip(check, "the config files cannot be parsed");
+            continue;
+        };
+        match check {
+            Check::LegacyLayout => out.add(check, profiles::legacy_layout(files), None),
+            Check::MissingRegistrationScopes => out.add(check, profiles::missing_registration_scopes(files), None),
+            Check::RecursiveCredentialProcess => {
+                out.add(check, profiles::recursive_credential_process(files, &resolve), None)
+            }
+            Check::IgnoredCredentialProcess => out.add(check, profiles::ignored_credential_process(files), None),
+            Check::HardCodedSessionToken => out.add(check, profiles::hard_coded_session_token(files), None),
+            Check::LongTermKeys => out.add(check, profiles::long_term_keys(files), None),
+            Check::TokenFileUnparseable => {
+                let Some(aws_dir) = &aws_dir else {
+                    out.skip(check, "no home folder");
+                    out.skip(Check::ExpiredToken, "no home folder");
+                    continue;
+                };
+                let sessions = profiles::token_sessions(files);
+                let configured = sessions.len();
+                let token_files = read_token_files(aws_dir, sessions);
+                let (unparseable, expired) = tokens::check(&token_files, now);
+                let note = match token_files.len() {
+                    0 if configured == 0 => "no SSO sessions configured".to_owned(),
+                    0 => "no token files: nobody has logged in with these sessions".to_owned(),
+                    1 => "1 token file read".to_owned(),
+                    n => format!("{n} token files read"),
+                };
+                out.add(check, unparseable, Some(note));
+                out.add(Check::ExpiredToken, expired, None);
+            }
+            // Checked with TokenFileUnparseable, from the same files; the rest do not read the config.
+            _ => {}
+        }
+    }
+
+    Ok(Diagnosis {
+        config_exists: config_file.exists(),
+        credentials_exists: credentials_file.as_ref().is_some_and(|p| p.exists()),
+        config_file,
+        credentials_file,
+        findings: out.findings,
+        statuses: out.statuses,
+    })
+}
+
+/// The config file, the credentials file, `~/.aws` and this program's cache folder.
+type Paths<'a> = (&'a Path, Option<&'a Path>, Option<&'a Path>, Option<&'a Path>);
+
+/// The checks of files and caches that do not read the config.
+fn run_file_check(check: Check, out: &mut Collector, paths: Paths<'_>, now: time::OffsetDateTime) {
+    let (config_file, credentials_file, aws_dir, cache_dir) = paths;
+    match check {
+        Check::FileModes => file_modes_check(out, config_file, credentials_file, aws_dir, cache_dir),
+        Check::ExpiredCliCache => {
+            let Some(aws_dir) = aws_dir else { return out.skip(check, "no home folder") };
+            let folder = aws_dir.join("cli").join("cache");
+            if !folder.is_dir() {
+                return out.add(check, Vec::new(), Some("no AWS CLI cache folder".to_owned()));
+            }
+            let files: Vec<(PathBuf, Vec<u8>)> = json_files(&folder)
+                .into_iter()
+                .filter_map(|path| Some((path.clone(), std::fs::read(&path).ok()?)))
+                .collect();
+            let (finding, note) = cli_cache::check(&folder, &files, now);
+            out.add(check, finding.into_iter().collect(), Some(note));
+        }
+        Check::ClockSkew => {
+            let Some(cache_dir) = cache_dir else { return out.skip(check, "no cache folder") };
+            match clock_skew::check(LastResponse::read(cache_dir).as_ref(), &cache_dir.join(LAST_RESPONSE_FILE)) {
+                Ok(finding) => out.add(check, vec![finding], None),
+                Err(Status::Ran(note)) => out.add(check, Vec::new(), note),
+                Err(Status::Skipped(why)) => out.skip(check, &why),
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(unix)]
+fn file_modes_check(
+    out: &mut Collector,
+    config_file: &Path,
+    credentials_file: Option<&Path>,
+    aws_dir: Option<&Path>,
+    cache_dir: Option<&Path>,
+) {
+    use file_modes::{Entry, Kind};
+    use std::os::unix::fs::MetadataExt;
+    let mut entries = Vec::new();
+    let mut stat = |path: &Path, kind: Kind| {
+        if let Ok(meta) = std::fs::metadata(path) {
+            entries.push(Entry { path: path.to_path_buf(), kind, mode: meta.mode(), owner: meta.uid() });
+        }
+    };
+    stat(config_file, Kind::ConfigFile);
+    if let Some(path) = credentials_file {
+        stat(path, Kind::CredentialsFile);
+    }
+    if let Some(aws_dir) = aws_dir {
+        stat(aws_dir, Kind::Folder);
+        for parent in ["sso", "cli"] {
+            stat(&aws_dir.join(parent), Kind::Folder);
+            let folder = aws_dir.join(parent).join("cache");
+            stat(&folder, Kind::CacheFolder);
+            for file in regular_files(&folder) {
+                stat(&file, Kind::CacheFile);
+            }
+        }
+    }
+    if let Some(cache_dir) = cache_dir {
+        stat(cache_dir, Kind::HelperFolder);
+        stat(&cache_dir.join("locks"), Kind::HelperFolder);
+    }
+    let checked = entries.len();
+    let found = file_modes::check(&entries, crate::fs_util::our_uid());
+    out.add(Check::FileModes, found, Some(format!("{checked} files and folders checked")));
+}
+
+#[cfg(not(unix))]
+fn file_modes_check(out: &mut Collector, _: &Path, _: Option<&Path>, _: Option<&Path>, _: Option<&Path>) {
+    out.skip(Check::FileModes, "not checked on this platform");
+}
+
+/// The regular files (links followed) in `folder`, sorted.
+fn regular_files(folder: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(folder) else { return Vec::new() };
+    let mut files: Vec<PathBuf> =
+        entries.filter_map(|entry| Some(entry.ok()?.path())).filter(|path| path.is_file()).collect();
+    files.sort();
+    files
+}
+
+fn json_files(folder: &Path) -> Vec<PathBuf> {
+    regular_files(folder).into_iter().filter(|path| path.extension().is_some_and(|e| e == "json")).collect()
+}
+
+/// The token file of each session; missing files are left out.
+fn read_token_files(aws_dir: &Path, sessions: Vec<config::SsoSession>) -> Vec<TokenFile> {
+    sessions
+        .into_iter()
+        .filter_map(|session| {
+            let path = crate::token::cache::token_path(aws_dir, &session);
+            let contents = match std::fs::read(&path) {
+                Ok(bytes) => Ok(bytes),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return None,
+                Err(e) => Err(e.to_string()),
+            };
+            Some(TokenFile { session, path, contents })
+        })
+        .collect()
+}
