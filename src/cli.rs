@@ -299,11 +299,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, NotRun>
         clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
             NotRun::Info(err.render().to_string())
         }
-        _ => {
-            let rendered = err.render().to_string();
-            let first = rendered.lines().next().unwrap_or("invalid arguments");
-            NotRun::Usage(format!("{}; see --help", first.trim_start_matches("error: ")))
-        }
+        _ => NotRun::Usage(format!("{}; see --help", one_line_usage_error(&err.render().to_string()))),
     })?;
     let command = match args.command {
         None => Command::Credentials(Request {
@@ -444,6 +440,18 @@ fn nonempty(name: &str, value: Option<String>) -> Result<Option<String>, NotRun>
     }
 }
 
+/// clap's message on one line: its first line plus the indented lines after it (the arguments
+/// that are missing), without the usage and tips that follow a blank line.
+fn one_line_usage_error(rendered: &str) -> String {
+    let mut lines = rendered.lines();
+    let first = lines.next().unwrap_or("invalid arguments").trim_start_matches("error: ").trim_end();
+    let details: Vec<&str> = lines.take_while(|line| !line.trim().is_empty()).map(str::trim).collect();
+    match details.as_slice() {
+        [] => first.to_owned(),
+        details => format!("{} {}", first, details.join(", ")),
+    }
+}
+
 /// `2h`, `90m`, `1h30m`, `45s` (humantime's units), or a bare number of seconds.
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -560,6 +568,14 @@ mod tests {
         }
         assert!(matches!(parse_words("--help"), Err(NotRun::Info(_))));
         assert!(matches!(parse_words("--version"), Err(NotRun::Info(_))));
+        // The missing arguments are named.
+        match parse_words("--sso-session s --account-id 1") {
+            Err(NotRun::Usage(message)) => assert_eq!(
+                message,
+                "the following required arguments were not provided: --role-name <NAME>; see --help"
+            ),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
