@@ -11,6 +11,9 @@ use clap::{ArgGroup, Args as ClapArgs, CommandFactory, Parser, Subcommand, Value
 
 use crate::config::Target;
 
+/// The subcommands' names (and clap's `help`): a command line with one is parsed in full.
+const SUBCOMMANDS: [&str; 6] = ["status", "configure", "doctor", "completions", "man", "help"];
+
 /// The variable that turns on the decision trace (`debug`), like `--verbose`.
 pub const LOG_VARIABLE: &str = "AWS_SSO_CREDENTIAL_PROCESS_LOG";
 
@@ -68,6 +71,34 @@ const ENVIRONMENT: [(&str, &str); 8] = [
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct Args {
     #[command(flatten)]
+    credentials: CredentialArgs,
+
+    /// Trace each decision on stderr (cache paths, expiries, locks, AWS calls and their latency);
+    /// secrets are never shown. Same as AWS_SSO_CREDENTIAL_PROCESS_LOG=debug
+    #[arg(long, short, global = true)]
+    verbose: bool,
+
+    #[command(subcommand)]
+    command: Option<SubcommandArgs>,
+}
+
+/// The credential command alone, without the subcommands: what `credential_process` runs, parsed
+/// without building the subcommands' definitions (a fifth of the hot path's instructions).
+#[derive(Debug, Parser)]
+#[command(name = "aws-sso-credential-process")]
+struct CredentialOnlyArgs {
+    #[command(flatten)]
+    credentials: CredentialArgs,
+
+    /// See [`Args`].
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+/// The credential command's options.
+#[derive(Debug, ClapArgs)]
+struct CredentialArgs {
+    #[command(flatten)]
     target: TargetArgs,
 
     /// Output format: the credential_process document, or the AWS CLI's `export-credentials`
@@ -85,14 +116,17 @@ pub struct Args {
     /// credentials before giving up
     #[arg(long, value_name = "SECONDS", default_value_t = crate::lock::DEFAULT_TIMEOUT.as_secs())]
     lock_timeout: u64,
+}
 
-    /// Trace each decision on stderr (cache paths, expiries, locks, AWS calls and their latency);
-    /// secrets are never shown. Same as AWS_SSO_CREDENTIAL_PROCESS_LOG=debug
-    #[arg(long, short, global = true)]
-    verbose: bool,
-
-    #[command(subcommand)]
-    command: Option<SubcommandArgs>,
+impl CredentialArgs {
+    fn into_request(self) -> Result<Request, NotRun> {
+        Ok(Request {
+            target: self.target.into_target()?,
+            lock_timeout: Duration::from_secs(self.lock_timeout),
+            format: self.format,
+            min_ttl: self.min_ttl,
+        })
+    }
 }
 
 /// Which role: a profile, or an sso-session (or start URL) plus account and role.
@@ -295,6 +329,21 @@ pub fn command() -> clap::Command {
 
 /// Parses the command line.
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, NotRun> {
+    let args: Vec<OsString> = args.into_iter().collect();
+    // The credential command (every credential_process run) is parsed without the subcommands;
+    // help, version, subcommands and anything it rejects go to the full parser, for its messages.
+    let for_people = |arg: &OsString| {
+        let arg = arg.to_str().unwrap_or_default();
+        ["-h", "--help", "-V", "--version"].contains(&arg) || SUBCOMMANDS.contains(&arg)
+    };
+    if !args.iter().skip(1).any(for_people)
+        && let Ok(parsed) = CredentialOnlyArgs::try_parse_from(&args)
+    {
+        return Ok(Parsed {
+            command: Command::Credentials(parsed.credentials.into_request()?),
+            verbose: parsed.verbose,
+        });
+    }
     let args = Args::try_parse_from(args).map_err(|err| match err.kind() {
         clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
             NotRun::Info(err.render().to_string())
@@ -302,12 +351,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, NotRun>
         _ => NotRun::Usage(format!("{}; see --help", one_line_usage_error(&err.render().to_string()))),
     })?;
     let command = match args.command {
-        None => Command::Credentials(Request {
-            target: args.target.into_target()?,
-            lock_timeout: Duration::from_secs(args.lock_timeout),
-            format: args.format,
-            min_ttl: args.min_ttl,
-        }),
+        None => Command::Credentials(args.credentials.into_request()?),
         Some(SubcommandArgs::Status { target, all, json, verify, lock_timeout }) => Command::Status(StatusRequest {
             target: if all { None } else { Some(target.into_target()?) },
             json,
@@ -581,5 +625,29 @@ mod tests {
     #[test]
     fn definitions_are_consistent() {
         command().debug_assert();
+        CredentialOnlyArgs::command().debug_assert();
+    }
+
+    /// The short-cut parser for the credential command reads every command line as the full one.
+    #[test]
+    fn both_parsers_agree_on_the_credential_command() {
+        for words in [
+            "",
+            "--profile dev -v",
+            "--profile status",
+            "--sso-session s --account-id 1 --role-name R --format env --min-ttl 2h --lock-timeout 3",
+            "--start-url https://x/start --region eu-west-1 --account-id 1 --role-name R --verbose",
+        ] {
+            let args = || std::iter::once("x").chain(words.split_whitespace()).map(OsString::from);
+            let short_cut = CredentialOnlyArgs::try_parse_from(args()).unwrap();
+            let full = Args::try_parse_from(args()).unwrap();
+            assert!(full.command.is_none(), "{words}");
+            assert_eq!(short_cut.verbose, full.verbose, "{words}");
+            assert_eq!(
+                short_cut.credentials.into_request().unwrap(),
+                full.credentials.into_request().unwrap(),
+                "{words}"
+            );
+        }
     }
 }
