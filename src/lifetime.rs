@@ -107,14 +107,11 @@ pub fn sso_role_too_short(
     now: OffsetDateTime,
     wanted: Duration,
 ) -> Error {
+    let subject = format!("role {} in account {}", role.role_name, role.account_id);
     Error::CannotLast {
         reason: format!(
-            "fresh credentials for role {} in account {} last {} (until {}), less than --min-ttl {}: that is the session duration of permission set {}",
-            role.role_name,
-            role.account_id,
-            human(credentials.expiration - now),
-            timestamp::format(credentials.expiration),
-            human(wanted),
+            "{}: that is the session duration of permission set {}",
+            fresh_ones_last(&subject, credentials, now, wanted),
             role.role_name
         ),
         fix: format!(
@@ -133,17 +130,22 @@ pub fn assumed_too_short(
     wanted: Duration,
 ) -> Error {
     Error::CannotLast {
-        reason: format!(
-            "fresh credentials for {hop} last {} (until {}), less than --min-ttl {}",
-            human(credentials.expiration - now),
-            timestamp::format(credentials.expiration),
-            human(wanted)
-        ),
+        reason: fresh_ones_last(&hop.to_string(), credentials, now, wanted),
         fix: format!(
             "raise duration_seconds in profile `{}` and the role's maximum session duration, or ask for less",
             hop.profile
         ),
     }
+}
+
+/// `fresh credentials for SUBJECT last 1h (until …Z), less than --min-ttl 2h`.
+fn fresh_ones_last(subject: &str, credentials: &RoleCredentials, now: OffsetDateTime, wanted: Duration) -> String {
+    format!(
+        "fresh credentials for {subject} last {} (until {}), less than --min-ttl {}",
+        human(credentials.expiration - now),
+        timestamp::format(credentials.expiration),
+        human(wanted)
+    )
 }
 
 /// `2h`, `1h 30m`, `45m`, `30s`: to the nearest minute unless under one (fresh one-hour

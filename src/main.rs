@@ -35,24 +35,12 @@ fn main() -> ExitCode {
     let invocation =
         Invocation { env, now: clock::now(), program_name: started_as, trace: traced.then_some(trace as fn(&str)) };
     match parsed.command {
-        Command::Credentials(request) => match run(&request, &invocation) {
-            Ok((credentials, report)) => {
-                for warning in &report.warnings {
-                    say(&format!("warning: {warning}"));
-                }
-                match output::print(&credentials, request.format) {
-                    Ok(()) => ExitCode::SUCCESS,
-                    Err(e) => {
-                        say(&format!("cannot write to stdout: {e}"));
-                        ExitCode::from(ExitKind::Other as u8)
-                    }
-                }
+        Command::Credentials(request) => print_outcome(run(&request, &invocation).map(|(credentials, report)| {
+            for warning in &report.warnings {
+                say(&format!("warning: {warning}"));
             }
-            Err(error) => {
-                say(&error.one_line());
-                ExitCode::from(error.exit_kind() as u8)
-            }
-        },
+            Outcome { stdout: output::format_credentials(&credentials, request.format), exit_code: 0 }
+        })),
         Command::Status(request) => print_outcome(status::run(&request, &invocation)),
         Command::Configure(request) => {
             // The path written into `credential_process`; taken here, at the edge, like the clock.
@@ -64,7 +52,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// A subcommand's text on stdout and its exit code, or its one error line.
+/// The text on stdout (in one write) and the exit code, or the one error line.
 fn print_outcome(outcome: Result<Outcome, aws_sso_credential_process::Error>) -> ExitCode {
     match outcome {
         Ok(Outcome { stdout, exit_code }) => match output::print_text(&stdout) {

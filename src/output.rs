@@ -82,12 +82,8 @@ fn fish_word(value: &str) -> String {
     if is_plain(value) { value.to_owned() } else { format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'")) }
 }
 
-/// Prints the credentials to stdout in one write.
-pub fn print(credentials: &RoleCredentials, format: Format) -> io::Result<()> {
-    print_text(&format_credentials(credentials, format))
-}
-
-/// Prints a subcommand's text (a table, JSON, a script) to stdout in one write.
+/// Prints the credentials (from [`format_credentials`]) or a subcommand's text (a table, JSON, a
+/// script) to stdout in one write.
 #[expect(clippy::disallowed_methods, reason = "the one stdout writer")]
 pub fn print_text(text: &str) -> io::Result<()> {
     let mut stdout = io::stdout().lock();
