@@ -9,8 +9,8 @@
 //! region = us-east-1
 //! ```
 //!
-//! The plan is worked out from the parsed config with no I/O ([`plan_one`], [`plan_all`]), the
-//! text from plain data ([`NewProfile::lines`], [`appended`]); only [`run`] reads and writes.
+//! The plan is worked out from the parsed config with no I/O (`plan_one`, `plan_all`), the
+//! text from plain data (`NewProfile::lines`, `appended`); only [`run`] reads and writes.
 //! Writing appends: every existing byte stays as it was (comments, order, spacing, CRLF line
 //! endings), after a backup next to the file.
 

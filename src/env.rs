@@ -102,7 +102,7 @@ impl Environment {
         aws_types::os_shim_internal::Env::from(vars)
     }
 
-    /// The variables the AWS SDK's shared-config loader reads ([`SDK_FILE_VARIABLES`]), in the form
+    /// The variables the AWS SDK's shared-config loader reads (`SDK_FILE_VARIABLES`), in the form
     /// it takes them; copying only these keeps the hot path from copying the whole environment.
     pub fn to_sdk_file_env(&self) -> aws_types::os_shim_internal::Env {
         let pairs: Vec<(&str, &str)> = SDK_FILE_VARIABLES

@@ -14,7 +14,7 @@
 //!    [`role_chain`] does this for the base, then STS `AssumeRole` per hop, each cached and locked;
 //! 5. [`output`] prints the document; on failure the binary prints one line from [`error`].
 //!
-//! I/O stays at the edges: the environment ([`env`]), the clock ([`clock`]) and therefore paths
+//! I/O stays at the edges: the environment ([`env`](mod@env)), the clock ([`clock`]) and therefore paths
 //! and endpoints are passed in, so the library runs the same against a temporary `HOME` and a
 //! loopback fake (see `examples/demo.rs`).
 

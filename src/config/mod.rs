@@ -9,7 +9,7 @@
 //! - `sso_session = NAME` + `[sso-session NAME]` with `sso_start_url`/`sso_region` (refreshable);
 //! - the legacy layout with `sso_start_url`/`sso_region` in the profile itself.
 //!
-//! A profile with `role_arn` resolves to a [`RoleChain`] instead ([`chain`]).
+//! A profile with `role_arn` resolves to a [`RoleChain`] instead (`chain`).
 
 mod chain;
 
