@@ -203,6 +203,26 @@ fn session_section_lines(name: &str, start_url: &str, region: Option<&str>) -> S
     )
 }
 
+/// The fix for a legacy start URL: `reuse` + `change` if the sso-session `session` already exists
+/// (`exists`), else the section to add and then `change`; either way, the login that follows.
+fn move_to_session(
+    (session, exists): (&str, bool),
+    reuse: String,
+    start_url: &str,
+    region: Option<&str>,
+    change: &str,
+) -> String {
+    let login = format!("then run `aws sso login --sso-session {}`", shell_word(session));
+    if exists {
+        format!("{reuse}{change}\n{login}")
+    } else {
+        format!(
+            "add this section (what `aws configure sso-session` writes):\n{}\nand {change}\n{login}",
+            session_section_lines(session, start_url, region)
+        )
+    }
+}
+
 const NEVER_REFRESHED: &str = "it cannot be refreshed, and everything using the profile fails when it expires until someone runs `aws sso login` again";
 
 /// The SSO sessions whose token files the config points at: each `[sso-session]`, each legacy
@@ -252,19 +272,17 @@ pub(super) fn legacy_layout(files: &Files<'_>) -> Vec<Finding> {
         if let (Some(start_url), None) = (profile.get("sso_start_url"), profile.get("sso_session")) {
             let (file, section) = files.location(name, "sso_start_url");
             let (session, exists) = session_for(files.merged, start_url, name);
-            let login = format!("then run `aws sso login --sso-session {}`", shell_word(&session));
             let switch = format!(
                 "in {}, replace sso_start_url and sso_region with\n  sso_session = {session}",
                 header(&section)
             );
-            let fix = if exists {
-                format!("use the [sso-session {session}] section, which has the same start URL: {switch}\n{login}")
-            } else {
-                format!(
-                    "add this section (what `aws configure sso-session` writes):\n{}\nand {switch}\n{login}",
-                    session_section_lines(&session, start_url, profile.get("sso_region"))
-                )
-            };
+            let fix = move_to_session(
+                (&session, exists),
+                format!("use the [sso-session {session}] section, which has the same start URL: "),
+                start_url,
+                profile.get("sso_region"),
+                &switch,
+            );
             findings.push(Finding {
                 check: Check::LegacyLayout,
                 severity: Severity::Problem,
@@ -286,15 +304,13 @@ pub(super) fn legacy_layout(files: &Files<'_>) -> Vec<Finding> {
                 header(&section),
                 command.with_sso_session(&session)
             );
-            let login = format!("then run `aws sso login --sso-session {}`", shell_word(&session));
-            let fix = if exists {
-                format!("the [sso-session {session}] section has the same start URL; {new_line}\n{login}")
-            } else {
-                format!(
-                    "add this section (what `aws configure sso-session` writes):\n{}\nand {new_line}\n{login}",
-                    session_section_lines(&session, start_url, Some(region.as_str()).filter(|r| !r.is_empty()))
-                )
-            };
+            let fix = move_to_session(
+                (&session, exists),
+                format!("the [sso-session {session}] section has the same start URL; "),
+                start_url,
+                Some(region.as_str()).filter(|r| !r.is_empty()),
+                &new_line,
+            );
             findings.push(Finding {
                 check: Check::LegacyLayout,
                 severity: Severity::Problem,
