@@ -228,13 +228,7 @@ impl ChainPath<'_> {
 impl Source {
     fn temporary(credentials: &RoleCredentials, description: String) -> Self {
         Self {
-            credentials: aws_credential_types::Credentials::new(
-                &credentials.access_key_id,
-                credentials.secret_access_key.expose(),
-                Some(credentials.session_token.expose().to_owned()),
-                None,
-                crate::config::PROGRAM_NAME,
-            ),
+            credentials: credentials.to_signing(),
             access_key_id: credentials.access_key_id.clone(),
             description,
             refetchable: true,

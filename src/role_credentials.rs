@@ -46,6 +46,17 @@ impl RoleCredentials {
     pub fn lasts(&self, now: OffsetDateTime, remaining: Duration) -> bool {
         self.expiration - now >= remaining
     }
+
+    /// The SDK's form, to sign an STS call with (`AssumeRole` of the next hop, `GetCallerIdentity`).
+    pub fn to_signing(&self) -> aws_credential_types::Credentials {
+        aws_credential_types::Credentials::new(
+            &self.access_key_id,
+            self.secret_access_key.expose(),
+            Some(self.session_token.expose().to_owned()),
+            None,
+            crate::config::PROGRAM_NAME,
+        )
+    }
 }
 
 /// The AWS CLI's cache file for this role: SHA-1 of

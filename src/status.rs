@@ -530,14 +530,7 @@ fn caller_identity(
     let loaded = config::load(env, config::profile_name(&status.target, env).as_deref())?;
     let location = config::sts_location(&loaded, env)?;
     let connection = aws::Connection::new(env, &loaded.profiles)?;
-    let signing = aws_credential_types::Credentials::new(
-        &credentials.access_key_id,
-        credentials.secret_access_key.expose(),
-        Some(credentials.session_token.expose().to_owned()),
-        None,
-        config::PROGRAM_NAME,
-    );
-    let client = connection.sts(&location, signing);
+    let client = connection.sts(&location, credentials.to_signing());
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Error::Runtime)?;
     let output = runtime.block_on(client.get_caller_identity().send()).map_err(|e| {
         let failure = aws::classify(e);
