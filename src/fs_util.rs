@@ -21,17 +21,10 @@ const MAX_LINKS: usize = 40;
 /// symbolic link, the file it points to is written that way instead, and the link is kept.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
     let path = resolve_links(path)?;
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     if let Cow::Borrowed(_) = path {
-        create_private_dir_all(dir)?;
+        create_private_dir_all(folder_of(&path))?;
     }
-    let mut file = tempfile::Builder::new().prefix(".tmp-").suffix(".partial").tempfile_in(dir)?;
-    restrict_mode(file.as_file(), &path)?;
-    file.write_all(contents)?;
-    file.as_file().sync_all()?;
-    file.persist(&path).map_err(|e| e.error)?;
-    sync_dir(dir);
-    Ok(())
+    replace_through_temporary(&path, contents, |file| restrict_mode(file, &path))
 }
 
 /// Replaces the existing file `path` with `contents` atomically, as [`write_atomically`] does, but
@@ -41,14 +34,30 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
 pub fn replace_keeping_mode(path: &Path, contents: &[u8]) -> io::Result<PathBuf> {
     let path = resolve_links(path)?;
     let permissions = std::fs::metadata(&path)?.permissions();
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut file = tempfile::Builder::new().prefix(".tmp-").suffix(".partial").tempfile_in(dir)?;
-    file.write_all(contents)?;
-    file.as_file().set_permissions(permissions)?;
-    file.as_file().sync_all()?;
-    file.persist(&path).map_err(|e| e.error)?;
-    sync_dir(dir);
+    replace_through_temporary(&path, contents, |file| file.set_permissions(permissions))?;
     Ok(path.into_owned())
+}
+
+/// The folder `path` is in (`.` for a bare file name).
+fn folder_of(path: &Path) -> &Path {
+    path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+}
+
+/// A temporary file (0600) in `path`'s folder, given its mode by `set_mode` before anything is
+/// written, filled with `contents`, fsynced and renamed over `path`; then the folder is synced.
+fn replace_through_temporary(
+    path: &Path,
+    contents: &[u8],
+    set_mode: impl FnOnce(&std::fs::File) -> io::Result<()>,
+) -> io::Result<()> {
+    let dir = folder_of(path);
+    let mut file = tempfile::Builder::new().prefix(".tmp-").suffix(".partial").tempfile_in(dir)?;
+    set_mode(file.as_file())?;
+    file.write_all(contents)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|e| e.error)?;
+    sync_dir(dir);
+    Ok(())
 }
 
 /// Copies `contents` (the current bytes of `path`) to a new backup next to `path`: `NAME.bak`, or
