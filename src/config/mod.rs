@@ -12,6 +12,7 @@
 //! A profile with `role_arn` resolves to a [`RoleChain`] instead (`chain`).
 
 mod chain;
+pub mod file;
 
 use std::borrow::Cow;
 use std::fmt;

@@ -1,0 +1,874 @@
+//! The AWS CLI's reading of `~/.aws/config` and `~/.aws/credentials`, rule for rule.
+//!
+//! botocore reads both files with Python's `configparser.RawConfigParser()` and its defaults
+//! (`botocore/configloader.py`, `raw_config_parse`), then maps the config file's sections to
+//! profiles, sso-sessions and services (`build_profile_map`). [`parse`] is that parser, and
+//! [`ConfigFile`] that mapping; [`SharedConfig`] is botocore's `Session.full_config`, where each
+//! credentials-file section updates the config profile of the same name key by key. The rules,
+//! each from `configparser` unless said otherwise:
+//!
+//! - The file is UTF-8 (Python's default on the systems the CLI runs on); `\n`, `\r\n` and a lone
+//!   `\r` all end a line (Python's universal newlines). A byte-order mark is not skipped, so a
+//!   file that starts with one has no section header for the CLI either.
+//! - A line whose first non-blank character is `#` or `;` is a comment, wherever it is indented.
+//!   There are no inline comments: `region = us-east-1 # eu` sets the whole text.
+//! - "Blank" and "strip" mean Python's `str.isspace`, which is Unicode's whitespace plus the
+//!   four ASCII separators `\x1c`–`\x1f`.
+//! - A section header is a line that starts with `[` and has a `]` after at least one character:
+//!   the name runs to the *last* `]`, and whatever follows it is ignored.
+//! - `key = value` or `key : value`, split at the first `=` or `:`; the key is lower-cased
+//!   (`str.lower`), both sides are stripped.
+//! - A line indented more than the line that started the current key continues its value; a blank
+//!   line inside a value is kept as an empty line (trailing ones are dropped).
+//! - A value that starts with a line break (`s3 =` followed by indented lines) is a nested block
+//!   of `key = value` lines (botocore's `_parse_nested`, which splits with `str.splitlines` and
+//!   at `=` only, and keeps the keys' case).
+//! - `[DEFAULT]` is not a section: its keys are added to every section that lacks them.
+//! - The CLI refuses the whole file (`Unable to parse config file`) for: bytes that are not UTF-8,
+//!   a key before any section header, a section or a key in a section given twice, a line that is
+//!   neither a comment, a header nor a `key = value`, and a nested line without `=`.
+//! - Profiles (`build_profile_map`): `[default]`, and any section whose name starts with
+//!   `profile` and splits (`shlex.split`, quotes and backslashes as a POSIX shell, blanks being
+//!   space, tab, `\r` and `\n`) into exactly two words: the second is the profile's name, so
+//!   `[profile 'My Corp']` is the profile `My Corp`. `sso-session` and `services` sections alike.
+//!   A section that does not split is skipped. When two sections map to the same name, the later
+//!   one wins whole. Names are case-sensitive and may be any Unicode.
+//! - The credentials file's sections are profiles by their whole name (no `profile ` prefix).
+
+use std::collections::HashMap;
+use std::fmt;
+
+/// A value: text, or a nested block of sub-settings (`s3 =` followed by indented `key = value`
+/// lines).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    /// A plain value, with the lines of a continued value joined by `\n`.
+    Text(String),
+    /// A nested block, in file order; a repeated sub-key keeps its first place and its last value,
+    /// as a Python `dict` does.
+    Nested(Vec<(String, String)>),
+}
+
+impl Value {
+    /// The text of a plain value; `None` for a nested block.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Self::Text(text) => Some(text),
+            Self::Nested(_) => None,
+        }
+    }
+
+    /// The value of `key` in a nested block; `None` for a plain value.
+    pub fn sub(&self, key: &str) -> Option<&str> {
+        match self {
+            Self::Text(_) => None,
+            Self::Nested(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()),
+        }
+    }
+}
+
+/// One `key = value` of a section.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Property {
+    /// The key, lower-cased as configparser does.
+    pub key: String,
+    /// The value.
+    pub value: Value,
+    /// The 1-based line of the key in its file.
+    pub line: usize,
+}
+
+/// One section of an INI file, with the `[DEFAULT]` keys it lacks added (last, as configparser
+/// lists them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Section {
+    /// The name between the brackets, verbatim (`profile 'My Corp'`).
+    pub name: String,
+    /// The 1-based line of its header.
+    pub line: usize,
+    /// Its keys in file order, each once.
+    pub properties: Vec<Property>,
+}
+
+impl Section {
+    /// The value of `key`, text or nested.
+    pub fn value(&self, key: &str) -> Option<&Value> {
+        self.properties.iter().find(|p| p.key == key).map(|p| &p.value)
+    }
+
+    /// The text of `key`; `None` if it is missing or a nested block.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.value(key).and_then(Value::as_text)
+    }
+
+    /// The property `key`, with its line.
+    pub fn property(&self, key: &str) -> Option<&Property> {
+        self.properties.iter().find(|p| p.key == key)
+    }
+}
+
+/// A file as `raw_config_parse` returns it: its sections in file order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ini {
+    /// The sections, in the order their headers first appear.
+    pub sections: Vec<Section>,
+}
+
+/// Why the AWS CLI refuses a file; [`ParseError::line`] says where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ParseError {
+    /// The bytes are not UTF-8 (Python: `UnicodeDecodeError`).
+    NotUtf8 {
+        /// The line of the first byte that is not.
+        line: usize,
+    },
+    /// A line before the first section header (`MissingSectionHeaderError`).
+    MissingSectionHeader {
+        /// The line.
+        line: usize,
+    },
+    /// A section header repeated (`DuplicateSectionError`).
+    DuplicateSection {
+        /// The section name.
+        section: String,
+        /// The line of the repeat.
+        line: usize,
+        /// The line of the first header.
+        first_line: usize,
+    },
+    /// A key repeated within a section (`DuplicateOptionError`).
+    DuplicateKey {
+        /// The section name.
+        section: String,
+        /// The key, lower-cased.
+        key: String,
+        /// The line of the repeat.
+        line: usize,
+        /// The line where the key was first set.
+        first_line: usize,
+    },
+    /// Lines that are neither a comment, a section header nor `key = value` (`ParsingError`,
+    /// raised when the whole file has been read; also for an empty key, `= value`).
+    NotKeyValue {
+        /// The first such line.
+        line: usize,
+        /// How many there are.
+        count: usize,
+    },
+    /// A line of a nested block without `=` (`_parse_nested`'s `ValueError`).
+    NestedWithoutEquals {
+        /// The section name.
+        section: String,
+        /// The key whose block it is.
+        key: String,
+        /// The line of the key.
+        line: usize,
+    },
+}
+
+impl ParseError {
+    /// The 1-based line the error is about.
+    pub fn line(&self) -> usize {
+        match self {
+            Self::NotUtf8 { line }
+            | Self::MissingSectionHeader { line }
+            | Self::DuplicateSection { line, .. }
+            | Self::DuplicateKey { line, .. }
+            | Self::NotKeyValue { line, .. }
+            | Self::NestedWithoutEquals { line, .. } => *line,
+        }
+    }
+
+    /// The name of the Python exception botocore wraps in its `ConfigParseError`.
+    pub fn python_exception(&self) -> &'static str {
+        match self {
+            Self::NotUtf8 { .. } => "UnicodeDecodeError",
+            Self::MissingSectionHeader { .. } => "MissingSectionHeaderError",
+            Self::DuplicateSection { .. } => "DuplicateSectionError",
+            Self::DuplicateKey { .. } => "DuplicateOptionError",
+            Self::NotKeyValue { .. } => "ParsingError",
+            Self::NestedWithoutEquals { .. } => "ValueError",
+        }
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotUtf8 { line } => write!(f, "line {line} is not UTF-8 text"),
+            Self::MissingSectionHeader { line } => {
+                write!(f, "line {line} comes before the first section header (such as [default] or [profile NAME])")
+            }
+            Self::DuplicateSection { section, line, first_line } => {
+                write!(f, "line {line} repeats the section [{section}] of line {first_line}")
+            }
+            Self::DuplicateKey { section, key, line, first_line } => {
+                write!(f, "line {line} sets {key} again in [{section}] (first set on line {first_line})")
+            }
+            Self::NotKeyValue { line, count: 1 } => {
+                write!(f, "line {line} is neither a comment, a [section] header nor a key = value line")
+            }
+            Self::NotKeyValue { line, count } => write!(
+                f,
+                "line {line} (and {} more) is neither a comment, a [section] header nor a key = value line",
+                count - 1
+            ),
+            Self::NestedWithoutEquals { section, key, line } => {
+                write!(f, "the indented lines under {key} (line {line}) in [{section}] need the form name = value")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// Python's `str.isspace` for one character: Unicode's `White_Space` plus `\x1c`–`\x1f`, which
+/// Python counts and Rust does not.
+pub(crate) fn is_py_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+fn py_strip(s: &str) -> &str {
+    s.trim_matches(is_py_space)
+}
+
+fn py_rstrip(s: &str) -> &str {
+    s.trim_end_matches(is_py_space)
+}
+
+/// The lines of a text as Python's universal-newlines reading yields them: split at `\n`, `\r\n`
+/// and `\r`, without the line ends.
+fn universal_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match current.find(['\n', '\r']) {
+            Some(end) => {
+                let after = if current[end..].starts_with("\r\n") { end + 2 } else { end + 1 };
+                rest = Some(&current[after..]);
+                // A final line end starts no further line.
+                if after == current.len() {
+                    rest = None;
+                }
+                Some(&current[..end])
+            }
+            None => {
+                rest = None;
+                (!current.is_empty()).then_some(current)
+            }
+        }
+    })
+}
+
+/// An option while the file is read: its key, the lines of its value, and where it starts.
+struct RawOption<'t> {
+    key: std::borrow::Cow<'t, str>,
+    lines: Vec<&'t str>,
+    line: usize,
+}
+
+struct RawSection<'t> {
+    name: &'t str,
+    line: usize,
+    options: Vec<RawOption<'t>>,
+}
+
+/// Which section keys go to: `[DEFAULT]` or a real one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Current {
+    Defaults,
+    Section(usize),
+}
+
+/// Parses a file as `configparser.RawConfigParser().read()` does, then joins values and expands
+/// `[DEFAULT]` and nested blocks as `raw_config_parse` does.
+///
+/// # Errors
+/// Whatever makes the AWS CLI refuse the file ([`ParseError`]), with the same precedence: repeats
+/// and a missing header are reported where they occur, lines that are not `key = value` after the
+/// whole file is read.
+pub fn parse(bytes: &[u8]) -> Result<Ini, ParseError> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| ParseError::NotUtf8 { line: line_of(&bytes[..e.valid_up_to()]) })?;
+    let mut sections: Vec<RawSection<'_>> = Vec::new();
+    let mut defaults: Vec<RawOption<'_>> = Vec::new();
+    let mut by_name: HashMap<&str, usize> = HashMap::new();
+    let mut current: Option<Current> = None;
+    // The option later lines may continue; `None` also after an empty key (Python's `optname`
+    // is then `''`, which is false).
+    let mut option: Option<usize> = None;
+    let mut indent_level = 0usize;
+    let mut not_key_value: Option<(usize, usize)> = None;
+
+    for (index, line) in universal_lines(text).enumerate() {
+        let number = index + 1;
+        let stripped = py_strip(line);
+        let comment = stripped.starts_with('#') || stripped.starts_with(';');
+        if comment || stripped.is_empty() {
+            // A blank line (not a comment) inside a value is part of it.
+            if !comment && let (Some(current), Some(option)) = (current, option) {
+                let options = match current {
+                    Current::Defaults => &mut defaults,
+                    Current::Section(i) => &mut sections[i].options,
+                };
+                options[option].lines.push("");
+            }
+            continue;
+        }
+        // Indentation in characters, as Python's `re` counts it.
+        let indent = line.chars().take_while(|&c| is_py_space(c)).count();
+        if let (Some(current), Some(option)) = (current, option)
+            && indent > indent_level
+        {
+            let options = match current {
+                Current::Defaults => &mut defaults,
+                Current::Section(i) => &mut sections[i].options,
+            };
+            options[option].lines.push(stripped);
+            continue;
+        }
+        indent_level = indent;
+        if let Some(name) = section_header(stripped) {
+            if let Some(&first) = by_name.get(name) {
+                return Err(ParseError::DuplicateSection {
+                    section: name.to_owned(),
+                    line: number,
+                    first_line: sections[first].line,
+                });
+            }
+            if name == "DEFAULT" {
+                current = Some(Current::Defaults);
+            } else {
+                by_name.insert(name, sections.len());
+                current = Some(Current::Section(sections.len()));
+                sections.push(RawSection { name, line: number, options: Vec::new() });
+            }
+            option = None;
+            continue;
+        }
+        let Some(current) = current else {
+            return Err(ParseError::MissingSectionHeader { line: number });
+        };
+        let Some(delimiter) = stripped.find(['=', ':']) else {
+            let (first, count) = not_key_value.unwrap_or((number, 0));
+            not_key_value = Some((first, count + 1));
+            continue;
+        };
+        let key = py_rstrip(&stripped[..delimiter]);
+        if key.is_empty() {
+            let (first, count) = not_key_value.unwrap_or((number, 0));
+            not_key_value = Some((first, count + 1));
+        }
+        let key = lower(key);
+        let (section_name, options) = match current {
+            Current::Defaults => ("DEFAULT", &mut defaults),
+            Current::Section(i) => (sections[i].name, &mut sections[i].options),
+        };
+        if let Some(first) = options.iter().find(|o| o.key == key) {
+            return Err(ParseError::DuplicateKey {
+                section: section_name.to_owned(),
+                key: key.into_owned(),
+                line: number,
+                first_line: first.line,
+            });
+        }
+        option = (!key.is_empty()).then_some(options.len());
+        options.push(RawOption { key, lines: vec![py_strip(&stripped[delimiter + 1..])], line: number });
+    }
+    if let Some((line, count)) = not_key_value {
+        return Err(ParseError::NotKeyValue { line, count });
+    }
+    finish(sections, &defaults)
+}
+
+/// The 1-based line at the end of `prefix`, counting line ends as universal newlines do.
+fn line_of(prefix: &[u8]) -> usize {
+    let ends = prefix.iter().enumerate().filter(|&(i, &b)| b == b'\n' || (b == b'\r' && prefix.get(i + 1) != Some(&b'\n')));
+    ends.count() + 1
+}
+
+/// `str.lower`, borrowing when nothing changes.
+fn lower(key: &str) -> std::borrow::Cow<'_, str> {
+    let unchanged = if key.is_ascii() { !key.bytes().any(|b| b.is_ascii_uppercase()) } else { key.to_lowercase() == key };
+    if unchanged { std::borrow::Cow::Borrowed(key) } else { std::borrow::Cow::Owned(key.to_lowercase()) }
+}
+
+/// `configparser`'s `SECTCRE`, `\[(?P<header>.+)\]` matched at the start of the stripped line: the
+/// name runs to the last `]`, and must not be empty.
+fn section_header(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix('[')?;
+    let end = rest.rfind(']')?;
+    (end > 0).then(|| &rest[..end])
+}
+
+/// Joins each value's lines and expands `[DEFAULT]` and nested blocks (`raw_config_parse`).
+fn finish(sections: Vec<RawSection<'_>>, defaults: &[RawOption<'_>]) -> Result<Ini, ParseError> {
+    let joined = |option: &RawOption<'_>| -> String {
+        match option.lines.as_slice() {
+            [one] => (*one).to_owned(),
+            lines => py_rstrip(&lines.join("\n")).to_owned(),
+        }
+    };
+    let mut out = Vec::with_capacity(sections.len());
+    for section in sections {
+        let mut properties = Vec::with_capacity(section.options.len() + defaults.len());
+        let own = section.options.iter();
+        let inherited = defaults.iter().filter(|d| !section.options.iter().any(|o| o.key == d.key));
+        for option in own.chain(inherited) {
+            let text = joined(option);
+            let value = if text.starts_with('\n') {
+                Value::Nested(parse_nested(&text).ok_or_else(|| ParseError::NestedWithoutEquals {
+                    section: section.name.to_owned(),
+                    key: option.key.clone().into_owned(),
+                    line: option.line,
+                })?)
+            } else {
+                Value::Text(text)
+            };
+            properties.push(Property { key: option.key.clone().into_owned(), value, line: option.line });
+        }
+        out.push(Section { name: section.name.to_owned(), line: section.line, properties });
+    }
+    Ok(Ini { sections: out })
+}
+
+/// botocore's `_parse_nested`: `str.splitlines`, strip, skip empty lines, split at the first `=`.
+fn parse_nested(text: &str) -> Option<Vec<(String, String)>> {
+    let mut entries: Vec<(String, String)> = Vec::new();
+    for line in py_splitlines(text) {
+        let line = py_strip(line);
+        if line.is_empty() {
+            continue;
+        }
+        let (key, value) = line.split_once('=')?;
+        let (key, value) = (py_strip(key), py_strip(value));
+        match entries.iter_mut().find(|(k, _)| k == key) {
+            Some(entry) => value.clone_into(&mut entry.1),
+            None => entries.push((key.to_owned(), value.to_owned())),
+        }
+    }
+    Some(entries)
+}
+
+/// Python's `str.splitlines()` (without the line ends): it also breaks at `\v`, `\f`,
+/// `\x1c`–`\x1e`, `\x85`, U+2028 and U+2029.
+fn py_splitlines(text: &str) -> Vec<&str> {
+    let is_break = |c: char| matches!(c, '\n' | '\r' | '\u{b}' | '\u{c}' | '\u{1c}'..='\u{1e}' | '\u{85}' | '\u{2028}' | '\u{2029}');
+    let mut lines = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        match rest.char_indices().find(|&(_, c)| is_break(c)) {
+            Some((at, c)) => {
+                lines.push(&rest[..at]);
+                let after = if c == '\r' && rest[at..].starts_with("\r\n") { at + 2 } else { at + c.len_utf8() };
+                rest = &rest[after..];
+            }
+            None => {
+                lines.push(rest);
+                break;
+            }
+        }
+    }
+    lines
+}
+
+/// Python's `shlex.split(text)` (POSIX mode, no comments): `None` where it raises `ValueError`
+/// (an unclosed quote, a trailing backslash). Blanks are space, tab, `\r` and `\n` only; in
+/// double quotes a backslash escapes only `"` and `\`.
+pub fn shlex_split(text: &str) -> Option<Vec<String>> {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum State {
+        Blank,
+        Word,
+        Quote(char),
+        Escape,
+    }
+    let is_blank = |c: char| matches!(c, ' ' | '\t' | '\r' | '\n');
+    let mut words = Vec::new();
+    let mut token = String::new();
+    let mut state = State::Blank;
+    // Where an escape returns to: a word, or inside a double quote.
+    let mut escaped_from = State::Word;
+    for c in text.chars() {
+        match state {
+            State::Blank => match c {
+                _ if is_blank(c) => {}
+                '\\' => (escaped_from, state) = (State::Word, State::Escape),
+                '\'' | '"' => state = State::Quote(c),
+                _ => (token, state) = (c.to_string(), State::Word),
+            },
+            State::Word => match c {
+                _ if is_blank(c) => {
+                    words.push(std::mem::take(&mut token));
+                    state = State::Blank;
+                }
+                '\'' | '"' => state = State::Quote(c),
+                '\\' => (escaped_from, state) = (State::Word, State::Escape),
+                _ => token.push(c),
+            },
+            State::Quote(q) => match c {
+                _ if c == q => state = State::Word,
+                '\\' if q == '"' => (escaped_from, state) = (State::Quote(q), State::Escape),
+                _ => token.push(c),
+            },
+            State::Escape => {
+                if let State::Quote(q) = escaped_from
+                    && c != '\\'
+                    && c != q
+                {
+                    token.push('\\');
+                }
+                token.push(c);
+                state = escaped_from;
+            }
+        }
+    }
+    match state {
+        State::Blank => {}
+        State::Word => words.push(token),
+        State::Quote(_) | State::Escape => return None,
+    }
+    Some(words)
+}
+
+/// The config file mapped as `build_profile_map` maps it.
+#[derive(Clone, Debug, Default)]
+pub struct ConfigFile {
+    /// The file's sections.
+    pub ini: Ini,
+    profiles: HashMap<String, usize>,
+    sso_sessions: HashMap<String, usize>,
+    services: HashMap<String, usize>,
+}
+
+/// What kind of section a config-file header makes, and its name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SectionKind {
+    /// `[default]` or `[profile NAME]`.
+    Profile(String),
+    /// `[sso-session NAME]`.
+    SsoSession(String),
+    /// `[services NAME]`.
+    Services(String),
+    /// Anything else (the CLI keeps it, but no profile uses it).
+    Other,
+}
+
+/// What a config-file section name is to botocore (`build_profile_map`, `_parse_section`).
+pub fn section_kind(name: &str) -> SectionKind {
+    let second_word = || match shlex_split(name) {
+        Some(words) if words.len() == 2 => words.into_iter().nth(1),
+        _ => None,
+    };
+    let kind = if name.starts_with("profile") {
+        second_word().map(SectionKind::Profile)
+    } else if name.starts_with("sso-session") {
+        second_word().map(SectionKind::SsoSession)
+    } else if name.starts_with("services") {
+        second_word().map(SectionKind::Services)
+    } else if name == "default" {
+        Some(SectionKind::Profile(name.to_owned()))
+    } else {
+        None
+    };
+    kind.unwrap_or(SectionKind::Other)
+}
+
+impl ConfigFile {
+    /// Maps the sections of a parsed config file; a later section of the same name wins whole.
+    pub fn new(ini: Ini) -> Self {
+        let mut file = Self { ini, ..Self::default() };
+        for (index, section) in file.ini.sections.iter().enumerate() {
+            match section_kind(&section.name) {
+                SectionKind::Profile(name) => file.profiles.insert(name, index),
+                SectionKind::SsoSession(name) => file.sso_sessions.insert(name, index),
+                SectionKind::Services(name) => file.services.insert(name, index),
+                SectionKind::Other => None,
+            };
+        }
+        file
+    }
+
+    /// The section of profile `name`.
+    pub fn profile(&self, name: &str) -> Option<&Section> {
+        self.profiles.get(name).map(|&i| &self.ini.sections[i])
+    }
+
+    /// The section of `[sso-session NAME]`.
+    pub fn sso_session(&self, name: &str) -> Option<&Section> {
+        self.sso_sessions.get(name).map(|&i| &self.ini.sections[i])
+    }
+
+    /// The section of `[services NAME]`.
+    pub fn services(&self, name: &str) -> Option<&Section> {
+        self.services.get(name).map(|&i| &self.ini.sections[i])
+    }
+
+    /// The profile names, in no particular order.
+    pub fn profile_names(&self) -> impl Iterator<Item = &str> {
+        self.profiles.keys().map(String::as_str)
+    }
+
+    /// The sso-session names and sections, in no particular order.
+    pub fn sso_sessions(&self) -> impl Iterator<Item = (&str, &Section)> {
+        self.sso_sessions.iter().map(|(name, &i)| (name.as_str(), &self.ini.sections[i]))
+    }
+}
+
+/// The credentials file: each section is a profile by its whole name.
+#[derive(Clone, Debug, Default)]
+pub struct CredentialsFile {
+    /// The file's sections.
+    pub ini: Ini,
+    profiles: HashMap<String, usize>,
+}
+
+impl CredentialsFile {
+    /// Indexes the sections of a parsed credentials file.
+    pub fn new(ini: Ini) -> Self {
+        let profiles = ini.sections.iter().enumerate().map(|(i, s)| (s.name.clone(), i)).collect();
+        Self { ini, profiles }
+    }
+
+    /// The section of profile `name`.
+    pub fn profile(&self, name: &str) -> Option<&Section> {
+        self.profiles.get(name).map(|&i| &self.ini.sections[i])
+    }
+}
+
+/// Both files as botocore's `Session.full_config` combines them: a profile is in either file, and
+/// where both have it, the credentials file's keys win one by one.
+#[derive(Clone, Debug, Default)]
+pub struct SharedConfig {
+    /// The config file (empty if it does not exist).
+    pub config: ConfigFile,
+    /// The credentials file (empty if it does not exist).
+    pub credentials: CredentialsFile,
+}
+
+/// A profile as the CLI sees it: its sections in the config and the credentials file.
+#[derive(Clone, Copy, Debug)]
+pub struct Profile<'a> {
+    name: &'a str,
+    /// Its section in the config file.
+    pub config: Option<&'a Section>,
+    /// Its section in the credentials file.
+    pub credentials: Option<&'a Section>,
+}
+
+impl<'a> Profile<'a> {
+    /// The profile's name.
+    pub fn name(&self) -> &'a str {
+        self.name
+    }
+
+    /// The value of `key`, from the credentials file first.
+    pub fn value(&self, key: &str) -> Option<&'a Value> {
+        self.credentials.and_then(|s| s.value(key)).or_else(|| self.config.and_then(|s| s.value(key)))
+    }
+
+    /// The text of `key`; `None` if it is missing or a nested block.
+    pub fn get(&self, key: &str) -> Option<&'a str> {
+        self.value(key).and_then(Value::as_text)
+    }
+
+    /// Whether `key` is set in the config file (not only in the credentials file).
+    pub fn in_config(&self, key: &str) -> bool {
+        self.config.is_some_and(|s| s.value(key).is_some())
+    }
+
+    /// Every key, each once, the credentials file's first.
+    pub fn keys(&self) -> Vec<&'a str> {
+        let mut keys: Vec<&str> = Vec::new();
+        for section in self.credentials.into_iter().chain(self.config) {
+            for property in &section.properties {
+                if !keys.contains(&property.key.as_str()) {
+                    keys.push(&property.key);
+                }
+            }
+        }
+        keys
+    }
+}
+
+impl SharedConfig {
+    /// Profile `name`, if either file has it.
+    pub fn profile(&self, name: &str) -> Option<Profile<'_>> {
+        let (config, credentials) = (self.config.profile(name), self.credentials.profile(name));
+        let (own_name, _) =
+            self.config.profiles.get_key_value(name).or_else(|| self.credentials.profiles.get_key_value(name))?;
+        Some(Profile { name: own_name, config, credentials })
+    }
+
+    /// Every profile name in either file, sorted.
+    pub fn profile_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> =
+            self.config.profile_names().chain(self.credentials.profiles.keys().map(String::as_str)).collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
+    /// Every profile in either file, sorted by name.
+    pub fn profiles(&self) -> Vec<Profile<'_>> {
+        self.profile_names().into_iter().filter_map(|name| self.profile(name)).collect()
+    }
+
+    /// The section of `[sso-session NAME]` (config file only).
+    pub fn sso_session(&self, name: &str) -> Option<&Section> {
+        self.config.sso_session(name)
+    }
+}
+
+/// The data botocore returns for a file, as JSON, to compare with botocore itself: for the config
+/// file `load_config`'s (`profiles`, `sso_sessions`, `services` and the other sections by name),
+/// for the credentials file (`config: false`) `raw_config_parse`'s (sections by name).
+pub fn botocore_view(ini: &Ini, config: bool) -> serde_json::Value {
+    use serde_json::{Map, Value as Json};
+    let section_json = |section: &Section| -> Json {
+        let entries = section.properties.iter().map(|p| {
+            let value = match &p.value {
+                Value::Text(text) => Json::String(text.clone()),
+                Value::Nested(entries) => {
+                    Json::Object(entries.iter().map(|(k, v)| (k.clone(), Json::String(v.clone()))).collect())
+                }
+            };
+            (p.key.clone(), value)
+        });
+        Json::Object(entries.collect())
+    };
+    let mut top = Map::new();
+    if !config {
+        for section in &ini.sections {
+            top.insert(section.name.clone(), section_json(section));
+        }
+        return Json::Object(top);
+    }
+    let (mut profiles, mut sso_sessions, mut services) = (Map::new(), Map::new(), Map::new());
+    for section in &ini.sections {
+        let prefixed = ["profile", "sso-session", "services"].iter().any(|p| section.name.starts_with(p));
+        match section_kind(&section.name) {
+            SectionKind::Profile(name) => profiles.insert(name, section_json(section)),
+            SectionKind::SsoSession(name) => sso_sessions.insert(name, section_json(section)),
+            SectionKind::Services(name) => services.insert(name, section_json(section)),
+            SectionKind::Other if prefixed => None,
+            SectionKind::Other => top.insert(section.name.clone(), section_json(section)),
+        };
+    }
+    top.insert("profiles".into(), Json::Object(profiles));
+    top.insert("sso_sessions".into(), Json::Object(sso_sessions));
+    top.insert("services".into(), Json::Object(services));
+    Json::Object(top)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(ini: &Ini, section: &str, key: &str) -> Option<String> {
+        ini.sections.iter().find(|s| s.name == section)?.get(key).map(str::to_owned)
+    }
+
+    #[test]
+    fn the_issue_examples_read_as_the_cli_reads_them() {
+        let file = "[profile corp]\nsso_session = My Corp Ltd\nsso_account_id = 111122223333\n\
+                    sso_role_name = ReadOnly\n[sso-session 'My Corp Ltd']\n\
+                    sso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = us-east-1\n";
+        let config = ConfigFile::new(parse(file.as_bytes()).unwrap());
+        assert_eq!(config.sso_session("My Corp Ltd").unwrap().get("sso_region"), Some("us-east-1"));
+        let file = "[profile other]\n    role_arn = arn:aws:iam::444455556666:role/Admin\n    source_profile = dev-sso\n";
+        let ini = parse(file.as_bytes()).unwrap();
+        assert_eq!(text(&ini, "profile other", "source_profile").as_deref(), Some("dev-sso"));
+    }
+
+    #[test]
+    fn comments_delimiters_continuations_and_case() {
+        let file = "; top\n[a]\n  # indented comment\nKey: v # not a comment\nmulti = x\n\n  y\n  # c\n  z\n\n\n\
+                    other=1=2\nempty =\n[DEFAULT]\nregion = d\nkey = ignored\n";
+        let ini = parse(file.as_bytes()).unwrap();
+        assert_eq!(text(&ini, "a", "key").as_deref(), Some("v # not a comment"));
+        assert_eq!(text(&ini, "a", "multi").as_deref(), Some("x\n\ny\nz"));
+        assert_eq!(text(&ini, "a", "other").as_deref(), Some("1=2"));
+        assert_eq!(text(&ini, "a", "empty").as_deref(), Some(""));
+        assert_eq!(text(&ini, "a", "region").as_deref(), Some("d"));
+        let keys: Vec<&str> = ini.sections[0].properties.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["key", "multi", "other", "empty", "region"]);
+    }
+
+    #[test]
+    fn nested_blocks_and_blank_lines_in_values() {
+        let ini = parse(b"[a]\ns3 =\n  Addressing_Style = path\n\n  x=1\nv = a\n\n  b\n").unwrap();
+        assert_eq!(
+            ini.sections[0].value("s3"),
+            Some(&Value::Nested(vec![("Addressing_Style".into(), "path".into()), ("x".into(), "1".into())]))
+        );
+        assert_eq!(text(&ini, "a", "v").as_deref(), Some("a\n\nb"));
+        assert!(matches!(parse(b"[a]\ns3 =\n  novalue\n"), Err(ParseError::NestedWithoutEquals { line: 2, .. })));
+    }
+
+    #[test]
+    fn headers_run_to_the_last_bracket() {
+        assert_eq!(section_header("[profile a] # c"), Some("profile a"));
+        assert_eq!(section_header("[a]b]"), Some("a]b"));
+        assert_eq!(section_header("[]"), None);
+        assert_eq!(section_header("[]]"), Some("]"));
+        assert_eq!(section_header("[a"), None);
+    }
+
+    #[test]
+    fn errors_are_the_clis() {
+        let err = |bytes: &[u8]| parse(bytes).unwrap_err();
+        assert_eq!(err(b"region = x\n[a]\n"), ParseError::MissingSectionHeader { line: 1 });
+        assert_eq!(err(b"\xef\xbb\xbf[a]\n"), ParseError::MissingSectionHeader { line: 1 });
+        assert_eq!(
+            err(b"[a]\n[b]\n[a]\n"),
+            ParseError::DuplicateSection { section: "a".into(), line: 3, first_line: 1 }
+        );
+        assert_eq!(
+            err(b"[a]\nX = 1\nx = 2\n"),
+            ParseError::DuplicateKey { section: "a".into(), key: "x".into(), line: 3, first_line: 2 }
+        );
+        assert_eq!(err(b"[a]\nnope\n[b]\nalso\n"), ParseError::NotKeyValue { line: 2, count: 2 });
+        assert_eq!(err(b"[a]\n= v\n"), ParseError::NotKeyValue { line: 2, count: 1 });
+        assert_eq!(err(b"[a]\nx = \xff\n"), ParseError::NotUtf8 { line: 2 });
+        // A repeat is reported where it is, before lines that were not key = value.
+        assert!(matches!(err(b"[a]\nnope\n[a]\n"), ParseError::DuplicateSection { line: 3, .. }));
+        // [DEFAULT] may repeat, its keys may not.
+        assert!(parse(b"[DEFAULT]\na = 1\n[DEFAULT]\nb = 2\n").is_ok());
+        assert!(matches!(err(b"[DEFAULT]\na = 1\n[DEFAULT]\na = 2\n"), ParseError::DuplicateKey { .. }));
+    }
+
+    #[test]
+    fn line_ends_are_universal() {
+        let ini = parse(b"[a]\r\nx = 1\ry = 2\n").unwrap();
+        assert_eq!((text(&ini, "a", "x").as_deref(), text(&ini, "a", "y").as_deref()), (Some("1"), Some("2")));
+    }
+
+    #[test]
+    fn shlex_splits_as_python_does() {
+        let split = |s: &str| shlex_split(s).map(|w| w.join("|"));
+        assert_eq!(split("profile 'My Corp Ltd'").as_deref(), Some("profile|My Corp Ltd"));
+        assert_eq!(split("profile\t  \"a b\"").as_deref(), Some("profile|a b"));
+        assert_eq!(split(r#"profile "a\"b\x""#).as_deref(), Some(r#"profile|a"b\x"#));
+        assert_eq!(split(r"profile a\ b").as_deref(), Some("profile|a b"));
+        assert_eq!(split("profile ''").as_deref(), Some("profile|"));
+        assert_eq!(split("profile #x").as_deref(), Some("profile|#x"));
+        assert_eq!(split("profile 'x"), None);
+        assert_eq!(split("profile x\\"), None);
+        assert_eq!(split("profile\u{a0}x").as_deref(), Some("profile\u{a0}x"));
+    }
+
+    #[test]
+    fn sections_map_to_profiles_sessions_and_services() {
+        assert_eq!(section_kind("default"), SectionKind::Profile("default".into()));
+        assert_eq!(section_kind("profile  a"), SectionKind::Profile("a".into()));
+        assert_eq!(section_kind("profiles a"), SectionKind::Profile("a".into()));
+        assert_eq!(section_kind("profile a b"), SectionKind::Other);
+        assert_eq!(section_kind("profile"), SectionKind::Other);
+        assert_eq!(section_kind("Default"), SectionKind::Other);
+        assert_eq!(section_kind("sso-session 'x y'"), SectionKind::SsoSession("x y".into()));
+        assert_eq!(section_kind("services s"), SectionKind::Services("s".into()));
+        let config = ConfigFile::new(parse(b"[profile a]\nx = 1\n[profile  a]\ny = 2\n").unwrap());
+        assert_eq!((config.profile("a").unwrap().get("x"), config.profile("a").unwrap().get("y")), (None, Some("2")));
+    }
+}
