@@ -2,8 +2,9 @@
 //!
 //! Clients are built with the generated `Config::builder()`, which is cheap but does not read
 //! `AWS_ENDPOINT_URL_*` or the profile's `endpoint_url`/`services` by itself, so the endpoint is
-//! resolved here with the SDK's own `EnvConfigValue` (service variable > global variable >
-//! `[services]` section > profile `endpoint_url`, all off under `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`).
+//! resolved here as botocore's `ConfiguredEndpointProvider` does (service variable > global
+//! variable > `[services]` section > profile `endpoint_url`, all off under
+//! `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` or `ignore_configured_endpoint_urls`).
 //! The SDK's default HTTPS client ignores proxies, so ours is built with the proxy settings from
 //! `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY`.
 //!
@@ -14,9 +15,6 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use aws_config::profile::ProfileSet;
-use aws_runtime::env_config::EnvConfigValue;
-use aws_runtime::env_config::property::PropertiesKey;
 use aws_sdk_sso::config::{BehaviorVersion, Region};
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::{Connector, tls};
@@ -35,7 +33,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use crate::clock::RunClock;
-use crate::config::{GLOBAL_STS_ENDPOINT, StsLocation};
+use crate::config::{GLOBAL_STS_ENDPOINT, LoadedConfig, StsLocation};
 use crate::env::Environment;
 use crate::timestamp;
 
@@ -70,47 +68,36 @@ impl Service {
         }
     }
 
-    fn sdk_id(self) -> &'static str {
+    /// The variable for this service alone: `AWS_ENDPOINT_URL_` and the service ID in upper case
+    /// with `_` for spaces.
+    fn variable(self) -> &'static str {
         match self {
-            Self::Sso => "SSO",
-            Self::SsoOidc => "SSO OIDC",
-            Self::Sts => "STS",
+            Self::Sso => "AWS_ENDPOINT_URL_SSO",
+            Self::SsoOidc => "AWS_ENDPOINT_URL_SSO_OIDC",
+            Self::Sts => "AWS_ENDPOINT_URL_STS",
         }
     }
 }
 
-/// The configured endpoint URL for `service`, if any, resolved as the SDKs resolve it for the
-/// selected profile: service variable, global variable, `[services]` section, profile `endpoint_url`.
-pub fn endpoint_url(env: &Environment, profiles: &ProfileSet, service: Service) -> Option<String> {
-    let sdk_env = env.to_sdk_env();
-    let ignored = EnvConfigValue::new()
-        .env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
-        .profile("ignore_configured_endpoint_urls")
-        .load(&sdk_env, Some(profiles))
-        .is_some_and(|(value, _)| value.trim().eq_ignore_ascii_case("true"));
+/// The configured endpoint URL for `service`, if any, resolved as botocore resolves it for the
+/// requested profile (`config_provider.ConfiguredEndpointProvider`): service variable, global
+/// variable, the service's block in the profile's `[services NAME]` section, the profile's
+/// `endpoint_url`.
+pub fn endpoint_url(env: &Environment, config: &LoadedConfig, service: Service) -> Option<String> {
+    let profile = config.selected_profile();
+    let ignored = env
+        .get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+        .or_else(|| profile?.get("ignore_configured_endpoint_urls"))
+        .is_some_and(|value| value.trim().eq_ignore_ascii_case("true"));
     if ignored {
         return None;
     }
-    let from_env = EnvConfigValue::new()
-        .env("AWS_ENDPOINT_URL")
-        .service_id(service.sdk_id())
-        .load(&sdk_env, None)
-        .map(|(value, _)| value.into_owned());
-    from_env
-        .or_else(|| {
-            let services = profiles.get("services")?;
-            service.profile_keys().iter().find_map(|key| {
-                let key = PropertiesKey::builder()
-                    .section_key("services")
-                    .section_name(services)
-                    .property_name(*key)
-                    .sub_property_name("endpoint_url")
-                    .build()
-                    .ok()?;
-                profiles.other_sections().get(&key).cloned()
-            })
-        })
-        .or_else(|| profiles.get("endpoint_url").map(str::to_owned))
+    let from_env = env.get(service.variable()).or_else(|| env.get("AWS_ENDPOINT_URL"));
+    let from_services = || {
+        let services = config.files.config.services(profile?.get("services")?)?;
+        service.profile_keys().iter().find_map(|key| services.value(key)?.sub("endpoint_url"))
+    };
+    from_env.or_else(from_services).or_else(|| profile?.get("endpoint_url")).map(str::to_owned)
 }
 
 /// Everything the slow path needs to build clients: each service's endpoint and HTTP client.
@@ -131,8 +118,8 @@ struct Endpoint {
 }
 
 impl Endpoint {
-    fn new(env: &Environment, profiles: &ProfileSet, service: Service) -> Result<Self, BadProxy> {
-        let url = endpoint_url(env, profiles, service);
+    fn new(env: &Environment, config: &LoadedConfig, service: Service) -> Result<Self, BadProxy> {
+        let url = endpoint_url(env, config, service);
         // AWS endpoints are HTTPS unless an override says otherwise.
         let https = url.as_deref().is_none_or(|u| !u.to_ascii_lowercase().starts_with("http://"));
         Ok(Self { http_client: http_client(proxy_config(env, https)?), url })
@@ -151,11 +138,11 @@ pub struct BadProxy {
 
 impl Connection {
     /// Prepares clients with the endpoints and proxies this environment configures.
-    pub fn new(env: &Environment, profiles: &ProfileSet) -> Result<Self, BadProxy> {
+    pub fn new(env: &Environment, config: &LoadedConfig) -> Result<Self, BadProxy> {
         Ok(Self {
-            sso: Endpoint::new(env, profiles, Service::Sso)?,
-            oidc: Endpoint::new(env, profiles, Service::SsoOidc)?,
-            sts: Endpoint::new(env, profiles, Service::Sts)?,
+            sso: Endpoint::new(env, config, Service::Sso)?,
+            oidc: Endpoint::new(env, config, Service::SsoOidc)?,
+            sts: Endpoint::new(env, config, Service::Sts)?,
             response_log: None,
         })
     }
@@ -456,19 +443,12 @@ fn one_line(message: &str) -> String {
 mod tests {
     use super::*;
 
-    fn profiles(text: &str, env: &Environment) -> (tempfile::TempDir, ProfileSet) {
+    fn profiles(text: &str, _env: &Environment) -> (tempfile::TempDir, LoadedConfig) {
         let home = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(home.path().join(".aws")).unwrap();
         std::fs::write(home.path().join(".aws/config"), text).unwrap();
-        let mut vars: Vec<(String, String)> = vec![("HOME".into(), home.path().to_str().unwrap().into())];
-        for name in ["AWS_PROFILE"] {
-            if let Some(v) = env.get(name) {
-                vars.push((name.into(), v.into()));
-            }
-        }
-        let env = Environment::from_vars(vars);
-        let loaded = crate::config::load(&env, Some("p")).unwrap();
-        (home, loaded.profiles)
+        let env = Environment::from_vars([("HOME", home.path().to_str().unwrap())]);
+        (home, crate::config::load(&env, Some("p")).unwrap())
     }
 
     const CONFIG: &str = "[profile p]\nendpoint_url = http://global.profile\nservices = local\n\n[services local]\nsso =\n  endpoint_url = http://sso.profile\nsso_oidc =\n  endpoint_url = http://oidc.profile\n";

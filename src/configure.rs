@@ -18,9 +18,8 @@ use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use aws_config::profile::Profile;
-
 use crate::cli::ConfigureRequest;
+use crate::config::file::Profile;
 use crate::config::{self, ChainBase, LoadedConfig, PROGRAM_NAME, Resolved, Target};
 use crate::env::Environment;
 use crate::{Error, Invocation, Outcome, fs_util};
@@ -140,8 +139,8 @@ fn plan_one(env: &Environment, profile: &str, name: Option<&str>, own_names: &[&
         None => default_name(profile),
     };
     let path = loaded.path.clone();
-    if let Some(existing) = loaded.profiles.get_profile(&name) {
-        if config::helper_profile(existing, own_names).as_deref() == Some(profile) {
+    if let Some(existing) = loaded.profile(&name) {
+        if config::helper_profile(&existing, own_names).as_deref() == Some(profile) {
             let nothing = format!(
                 "already configured: profile `{name}` in `{}` gets its credentials from this helper with --profile {}; nothing to change",
                 path.display(),
@@ -151,29 +150,30 @@ fn plan_one(env: &Environment, profile: &str, name: Option<&str>, own_names: &[&
         }
         return Err(Error::Usage(name_taken(&loaded, &name, profile, own_names)));
     }
-    let source = loaded.profiles.get_profile(profile).expect("resolved profiles exist");
-    Ok(Plan { new: vec![new_profile(name, source)], path, skipped: Vec::new(), nothing: String::new() })
+    let source = loaded.profile(profile).expect("resolved profiles exist");
+    Ok(Plan { new: vec![new_profile(name, &source)], path, skipped: Vec::new(), nothing: String::new() })
 }
 
 /// The plan for `configure` without `--profile`: every profile that gets credentials from IAM
 /// Identity Center (SSO keys, or a role chain resting on them) and that no profile runs this
 /// helper for yet, in name order.
 fn plan_all(env: &Environment, own_names: &[&str]) -> Result<Plan, Error> {
-    let loaded = config::load(env, None)?;
-    let profiles = &loaded.profiles;
+    let mut loaded = config::load(env, None)?;
     let served: BTreeSet<String> =
-        profiles.profiles().filter_map(|name| config::helper_profile(profiles.get_profile(name)?, own_names)).collect();
-    let mut names: Vec<&str> = profiles.profiles().collect();
-    names.sort_unstable();
+        loaded.files.profiles().iter().filter_map(|profile| config::helper_profile(profile, own_names)).collect();
+    let names: Vec<String> = loaded.files.profile_names().into_iter().map(str::to_owned).collect();
 
     let (mut new, mut skipped, mut sso_profiles) = (Vec::<NewProfile>::new(), Vec::new(), 0);
-    for name in names {
-        let Some(profile) = profiles.get_profile(name) else { continue };
+    for name in &names {
+        // Resolved as `--profile NAME` would be, on the files read once.
+        loaded.selected = Some(name.clone());
+        let loaded = &loaded;
+        let Some(profile) = loaded.profile(name) else { continue };
         let has_sso_keys = SSO_KEYS.iter().any(|key| profile.get(key).is_some());
         if !has_sso_keys && profile.get("role_arn").is_none() {
             continue;
         }
-        match resolve_one(env, name, own_names) {
+        match config::resolve(loaded, env, &Target::Profile(Some(name.clone())), own_names).map_err(Error::from) {
             Ok(Resolved::Sso(_) | Resolved::Chain(config::RoleChain { base: ChainBase::Sso { .. }, .. })) => {}
             // A chain on access keys is not an SSO profile; a broken chain may be meant for a
             // tool that can ask for an MFA code: neither is ours to report on.
@@ -191,8 +191,8 @@ fn plan_all(env: &Environment, own_names: &[&str]) -> Result<Plan, Error> {
         let new_name = default_name(name);
         let conflict = if let Some(first) = new.iter().find(|p| p.name == new_name) {
             Some(format!("cannot add profile `{new_name}` for both `{}` and `{name}`", first.source))
-        } else if profiles.get_profile(&new_name).is_some() {
-            Some(name_taken(&loaded, &new_name, name, own_names))
+        } else if loaded.profile(&new_name).is_some() {
+            Some(name_taken(loaded, &new_name, name, own_names))
         } else {
             None
         };
@@ -202,7 +202,7 @@ fn plan_all(env: &Environment, own_names: &[&str]) -> Result<Plan, Error> {
                 shell_word(name)
             )));
         }
-        new.push(new_profile(new_name, profile));
+        new.push(new_profile(new_name, &profile));
     }
     let path = loaded.path.clone();
     let nothing = if sso_profiles == 0 {
@@ -220,13 +220,7 @@ fn plan_all(env: &Environment, own_names: &[&str]) -> Result<Plan, Error> {
     Ok(Plan { path, new, skipped, nothing })
 }
 
-/// Resolves profile `name` as `--profile name` would.
-fn resolve_one(env: &Environment, name: &str, own_names: &[&str]) -> Result<Resolved, Error> {
-    let loaded = config::load(env, Some(name))?;
-    Ok(config::resolve(&loaded, env, &Target::Profile(Some(name.to_owned())), own_names)?)
-}
-
-fn new_profile(name: String, source: &Profile) -> NewProfile {
+fn new_profile(name: String, source: &Profile<'_>) -> NewProfile {
     NewProfile {
         name,
         source: source.name().to_owned(),
@@ -243,8 +237,8 @@ fn name_taken(loaded: &LoadedConfig, name: &str, source: &str, own_names: &[&str
         }
         _ => format!("`{}`", loaded.path.display()),
     };
-    let existing = loaded.profiles.get_profile(name);
-    let what = match existing.and_then(|profile| config::helper_profile(profile, own_names)) {
+    let existing = loaded.profile(name);
+    let what = match existing.and_then(|profile| config::helper_profile(&profile, own_names)) {
         Some(other) => format!("runs this helper with --profile {}", shell_word(&other)),
         None if name == source => "is the SSO profile itself".to_owned(),
         None => format!("does not run this helper with --profile {}", shell_word(source)),

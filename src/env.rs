@@ -7,21 +7,16 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-/// The variables the AWS SDK's shared-config loader reads: where the files are, which profile, and
-/// the home directory (`HOME`; `USERPROFILE`, `HOMEDRIVE` + `HOMEPATH` on Windows). See
-/// `aws_runtime::env_config` and `aws_runtime::fs_util::home_dir`.
-const SDK_FILE_VARIABLES: [&str; 7] =
-    ["AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_PROFILE", "HOME", "USERPROFILE", "HOMEDRIVE", "HOMEPATH"];
-
 /// A snapshot of the environment variables the helper (and the AWS SDK code it calls) may read.
 #[derive(Clone, Debug, Default)]
 pub struct Environment {
     // Ordered, not hashed: a start-up snapshot of a few dozen variables, read a handful of times,
     // costs less without a hasher to seed and run (measured: docs/benchmarks.md).
     vars: BTreeMap<String, String>,
-    /// Snapshotted from the process: the cache folder is then the platform's, found only when
-    /// the slow path asks (the hot path never needs it).
+    /// Snapshotted from the process: the cache folder is then the platform's.
     from_process: bool,
+    /// While recording ([`Environment::recording`]): the names [`Environment::get`] was asked for.
+    reads: Option<std::cell::RefCell<Vec<String>>>,
 }
 
 impl Environment {
@@ -35,13 +30,38 @@ impl Environment {
 
     /// Builds an environment from explicit variables (tests, the demo).
     pub fn from_vars<K: Into<String>, V: Into<String>>(vars: impl IntoIterator<Item = (K, V)>) -> Self {
-        Self { vars: vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect(), from_process: false }
+        Self { vars: vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect(), from_process: false, reads: None }
     }
 
     /// The value of `name`, if it is set and not empty (an empty variable counts as unset, as in
     /// the AWS SDKs).
     pub fn get(&self, name: &str) -> Option<&str> {
+        if let Some(reads) = &self.reads {
+            reads.borrow_mut().push(name.to_owned());
+        }
         self.vars.get(name).map(String::as_str).filter(|v| !v.is_empty())
+    }
+
+    /// A copy that records which variables are read through it, so a result computed with it can
+    /// say what it depends on ([`Environment::recorded_reads`]; the config memo).
+    pub fn recording(&self) -> Self {
+        Self { reads: Some(std::cell::RefCell::default()), ..self.clone() }
+    }
+
+    /// The variables read since [`Environment::recording`], each once and sorted, with their
+    /// values (`None`: unset or empty).
+    pub fn recorded_reads(&self) -> Vec<(String, Option<String>)> {
+        let Some(reads) = &self.reads else { return Vec::new() };
+        let mut names = reads.borrow().clone();
+        names.sort_unstable();
+        names.dedup();
+        names
+            .into_iter()
+            .map(|name| {
+                let value = self.vars.get(&name).filter(|v| !v.is_empty()).cloned();
+                (name, value)
+            })
+            .collect()
     }
 
     /// The user's home directory: `HOME`, or `USERPROFILE` on Windows, as the AWS SDKs resolve it.
@@ -72,13 +92,48 @@ impl Environment {
         }
     }
 
+    /// `os.path.expanduser(os.path.expandvars(path))`, as botocore expands these two variables
+    /// (`configloader.raw_config_parse`): `$NAME` and `${NAME}` of a set variable (even an empty
+    /// one) are replaced and others kept, then a leading `~` is the home folder.
     fn expand_home(&self, path: &str) -> Option<PathBuf> {
+        let path = self.expand_vars(path);
         match path.strip_prefix('~') {
             Some(rest) if rest.is_empty() || rest.starts_with('/') || rest.starts_with('\\') => {
                 Some(self.home()?.join(rest.trim_start_matches(['/', '\\'])))
             }
-            _ => Some(PathBuf::from(path)),
+            _ => Some(PathBuf::from(path.as_ref())),
         }
+    }
+
+    /// Python's `posixpath.expandvars`: `$` followed by ASCII letters, digits and `_`, or by
+    /// `{…}`, naming a variable that is set.
+    fn expand_vars<'p>(&self, path: &'p str) -> std::borrow::Cow<'p, str> {
+        if !path.contains('$') {
+            return std::borrow::Cow::Borrowed(path);
+        }
+        let mut out = String::with_capacity(path.len());
+        let mut rest = path;
+        while let Some(at) = rest.find('$') {
+            out.push_str(&rest[..at]);
+            let after = &rest[at + 1..];
+            let (name, len) = match after.strip_prefix('{') {
+                Some(braced) => match braced.find('}') {
+                    Some(end) => (&braced[..end], end + 2),
+                    None => ("", 0),
+                },
+                None => {
+                    let end = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
+                    (&after[..end], end)
+                }
+            };
+            match self.vars.get(name).filter(|_| len > 0 && !name.is_empty()) {
+                Some(value) => out.push_str(value),
+                None => out.push_str(&rest[at..at + 1 + len]),
+            }
+            rest = &rest[at + 1 + len..];
+        }
+        out.push_str(rest);
+        std::borrow::Cow::Owned(out)
     }
 
     /// This program's own cache folder, for its lock files: the platform's (`~/.cache` or
@@ -93,23 +148,6 @@ impl Environment {
             None => self.home()?.join(".cache"),
         };
         Some(base.join(crate::config::PROGRAM_NAME))
-    }
-
-    /// All the variables, in the form the AWS SDK's own config code takes (slow path: endpoint
-    /// settings may come from any `AWS_ENDPOINT_URL_*`).
-    pub fn to_sdk_env(&self) -> aws_types::os_shim_internal::Env {
-        let vars: std::collections::HashMap<String, String> = self.vars.clone().into_iter().collect();
-        aws_types::os_shim_internal::Env::from(vars)
-    }
-
-    /// The variables the AWS SDK's shared-config loader reads (`SDK_FILE_VARIABLES`), in the form
-    /// it takes them; copying only these keeps the hot path from copying the whole environment.
-    pub fn to_sdk_file_env(&self) -> aws_types::os_shim_internal::Env {
-        let pairs: Vec<(&str, &str)> = SDK_FILE_VARIABLES
-            .iter()
-            .filter_map(|&name| self.vars.get(name).map(|value| (name, value.as_str())))
-            .collect();
-        aws_types::os_shim_internal::Env::from_slice(&pairs)
     }
 }
 
@@ -127,6 +165,16 @@ mod tests {
         assert_eq!(env.credentials_file(), Some(PathBuf::from("/home/u/.aws/credentials")));
         let env = Environment::from_vars([("HOME", "/home/u"), ("AWS_SHARED_CREDENTIALS_FILE", "~/c")]);
         assert_eq!(env.credentials_file(), Some(PathBuf::from("/home/u/c")));
+        // botocore expands variables first, then `~`: `$NAME`, `${NAME}`, unknown ones kept.
+        let env = Environment::from_vars([
+            ("HOME", "/home/u"),
+            ("D", "~/dots"),
+            ("E", ""),
+            ("AWS_CONFIG_FILE", "$D/aws${E}/$NOPE/${D}x/$"),
+        ]);
+        assert_eq!(env.config_file(), Some(PathBuf::from("/home/u/dots/aws/$NOPE/~/dotsx/$")));
+        let env = Environment::from_vars([("AWS_CONFIG_FILE", "/a/${unclosed")]);
+        assert_eq!(env.config_file(), Some(PathBuf::from("/a/${unclosed")));
     }
 
     #[test]

@@ -2,9 +2,10 @@
 //!
 //! The flow, one module per step:
 //! 1. [`cli`] turns the arguments into a [`cli::Request`] (a [`config::Target`] and options);
-//! 2. [`config`] parses `~/.aws/config` (and `~/.aws/credentials`) with the AWS SDK's parser and
+//! 2. [`config`] reads `~/.aws/config` (and `~/.aws/credentials`) as the AWS CLI does and
 //!    resolves the target into plain data: an [`config::SsoRole`] (session, account, role), or a
 //!    [`config::RoleChain`] (base credentials, then `AssumeRole` hops) for a `role_arn` profile;
+//!    a memo of that resolution ([`config::memo`]) spares re-reading files that have not changed;
 //! 3. the hot path: [`role_credentials`] (or [`assume_role`] for a chain) reads the AWS CLI's
 //!    cache; with at least 15 minutes left, those credentials are printed and nothing else happens
 //!    (no SDK client, no runtime threads, no network);
@@ -40,9 +41,6 @@ pub mod secret;
 pub mod status;
 pub mod timestamp;
 pub mod token;
-
-use std::future::Future;
-use std::task::{Context as TaskContext, Poll, Waker};
 
 use time::OffsetDateTime;
 
@@ -133,14 +131,31 @@ pub fn run(request: &Request, invocation: &Invocation) -> Result<(RoleCredential
     let env = &invocation.env;
     let mut report = Report::new(invocation.trace);
     let profile = config::profile_name(target, env);
-    let loaded = config::load(env, profile.as_deref())?;
-    report.step(format!(
-        "read {}{}",
-        loaded.path.display(),
-        profile.as_deref().map(|p| format!(" for profile `{p}`")).unwrap_or_default()
-    ));
     let own_names: Vec<&str> = invocation.program_name.iter().map(String::as_str).collect();
-    let resolved = config::resolve(&loaded, env, target, &own_names)?;
+    // The files' identities are taken before they are read (see `config::memo`).
+    let memo = config::memo::Memo::new(env, target, profile.as_deref(), &own_names);
+    let for_profile = profile.as_deref().map(|p| format!(" for profile `{p}`")).unwrap_or_default();
+    let config_path = env.config_file().ok_or(ConfigError::NoHome)?;
+    let (resolved, mut loaded) = match memo.as_ref().and_then(|memo| memo.lookup(env)) {
+        Some(resolved) => {
+            report.step(format!(
+                "read {}{for_profile}: unchanged since its resolution was remembered in {}",
+                config_path.display(),
+                memo.as_ref().map(|m| m.path().display().to_string()).unwrap_or_default()
+            ));
+            (resolved, None)
+        }
+        None => {
+            let loaded = config::load(env, profile.as_deref())?;
+            report.step(format!("read {}{for_profile}", loaded.path.display()));
+            let recording = env.recording();
+            let resolved = config::resolve(&loaded, &recording, target, &own_names)?;
+            if let Some(memo) = &memo {
+                memo.store(&resolved, &recording, invocation.now);
+            }
+            (resolved, Some(loaded))
+        }
+    };
     lifetime::check_reachable(&resolved, request.min_ttl)?;
     let required = lifetime::required_remaining(request.min_ttl);
     let aws_dir = env.aws_dir().ok_or(ConfigError::NoHome)?;
@@ -176,7 +191,12 @@ pub fn run(request: &Request, invocation: &Invocation) -> Result<(RoleCredential
         None => report.step(format!("no usable cached credentials in {}", cache_path.display())),
     }
 
-    let connection = aws::Connection::new(env, &loaded.profiles)?.recording_responses(env.cache_dir(), invocation.now);
+    // The slow path needs the files for endpoint settings, even when the memo resolved the request.
+    let loaded = match loaded.take() {
+        Some(loaded) => loaded,
+        None => config::load(env, profile.as_deref())?,
+    };
+    let connection = aws::Connection::new(env, &loaded)?.recording_responses(env.cache_dir(), invocation.now);
     let locks = env.cache_dir().map(|dir| lock::LockDir::new(&dir));
     // Stale credentials are no fallback when the caller needs them to last.
     let fallback_min = if request.min_ttl.is_some() { required } else { credentials::DEGRADED_MIN_REMAINING };
@@ -213,19 +233,4 @@ pub fn run(request: &Request, invocation: &Invocation) -> Result<(RoleCredential
 /// The name users give the program; see [`config::PROGRAM_NAME`].
 pub const fn program_name() -> &'static str {
     PROGRAM_NAME
-}
-
-/// Runs a future that completes without waiting (the SDK's profile loader reads files
-/// synchronously behind an `async` signature) without building a runtime; a runtime is started
-/// only if it ever does wait.
-pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = std::pin::pin!(future);
-    if let Poll::Ready(output) = future.as_mut().poll(&mut TaskContext::from_waker(Waker::noop())) {
-        return output;
-    }
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a current-thread runtime can be built")
-        .block_on(future)
 }

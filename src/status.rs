@@ -15,14 +15,16 @@
 use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
 
-use aws_config::profile::ProfileSet;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use crate::assume_role;
 use crate::aws::{self, FailureKind};
 use crate::cli::{Request, StatusRequest};
-use crate::config::{self, AssumeRoleHop, ChainBase, ConfigError, MAX_HOPS, Resolved, SsoRole, SsoSession, Target};
+use crate::config::file::{Profile, SharedConfig};
+use crate::config::{
+    self, AssumeRoleHop, ChainBase, ConfigError, LoadedConfig, MAX_HOPS, Resolved, SsoRole, SsoSession, Target,
+};
 use crate::lock::{self, LockDir, LockProbe};
 use crate::role_credentials::{self, RoleCredentials};
 use crate::token::cache::{self as token_cache, ReadError};
@@ -250,22 +252,30 @@ struct Verdict {
 /// Every profile in the config that gets credentials from IAM Identity Center, by name; ones that
 /// fail to resolve are listed with their error.
 fn inspect_all(invocation: &Invocation, locks: Option<&LockDir>) -> Result<Vec<Entry>, Error> {
-    let loaded = config::load(&invocation.env, None)?;
+    let mut loaded = config::load(&invocation.env, None)?;
     let own_names = own_names(invocation);
-    let mut names: Vec<&str> =
-        loaded.profiles.profiles().filter(|name| uses_sso(&loaded.profiles, name, &own_names)).collect();
-    names.sort_unstable();
+    let names: Vec<String> = loaded
+        .files
+        .profile_names()
+        .into_iter()
+        .filter(|name| uses_sso(&loaded.files, name, &own_names))
+        .map(str::to_owned)
+        .collect();
     if names.is_empty() {
         return Err(Error::Usage(format!(
             "no profile in `{}` gets its credentials from IAM Identity Center (SSO)",
             loaded.path.display()
         )));
     }
+    // Each profile resolved on the files read once, as `--profile NAME` would resolve it.
     Ok(names
         .into_iter()
-        .map(|name| match inspect(&Target::Profile(Some(name.to_owned())), invocation, locks) {
-            Ok(status) => Entry::Shown(Box::new(status)),
-            Err(error) => Entry::Unresolved { profile: name.to_owned(), error: error.one_line() },
+        .map(|name| {
+            loaded.selected = Some(name.clone());
+            match inspect_loaded(&Target::Profile(Some(name.clone())), invocation, locks, &loaded) {
+                Ok(status) => Entry::Shown(Box::new(status)),
+                Err(error) => Entry::Unresolved { profile: name, error: error.one_line() },
+            }
         })
         .collect())
 }
@@ -278,18 +288,17 @@ fn own_names(invocation: &Invocation) -> Vec<&str> {
 /// `source_profile` chain (followed as `config::resolve` does, through a `credential_process`
 /// that runs this helper) ends at a profile that has. A broken chain (a missing profile, a loop,
 /// no source) counts too, so that `--all` shows its error rather than hiding it.
-fn uses_sso(profiles: &ProfileSet, name: &str, own_names: &[&str]) -> bool {
-    let has_sso_keys = |p: &aws_config::profile::Profile| config::SSO_PROFILE_KEYS.iter().any(|k| p.get(k).is_some());
-    let has_static_keys = |p: &aws_config::profile::Profile| {
-        p.get("aws_access_key_id").is_some() || p.get("aws_secret_access_key").is_some()
-    };
+fn uses_sso(profiles: &SharedConfig, name: &str, own_names: &[&str]) -> bool {
+    let has_sso_keys = |p: &Profile<'_>| config::SSO_PROFILE_KEYS.iter().any(|k| p.get(k).is_some());
+    let has_static_keys =
+        |p: &Profile<'_>| p.get("aws_access_key_id").is_some() || p.get("aws_secret_access_key").is_some();
     let mut visited: Vec<String> = Vec::new();
     let mut current = name.to_owned();
     loop {
-        let Some(profile) = profiles.get_profile(&current) else { return true };
+        let Some(profile) = profiles.profile(&current) else { return true };
         if visited.contains(&current) {
             // A profile may name itself as its source only to use its own keys.
-            return !(visited.last() == Some(&current) && has_static_keys(profile));
+            return !(visited.last() == Some(&current) && has_static_keys(&profile));
         }
         let is_target = visited.is_empty();
         visited.push(current.clone());
@@ -299,7 +308,7 @@ fn uses_sso(profiles: &ProfileSet, name: &str, own_names: &[&str]) -> bool {
         if profile.get("web_identity_token_file").is_some() {
             return false;
         }
-        if profile.get("role_arn").is_some() && (is_target || !has_static_keys(profile)) {
+        if profile.get("role_arn").is_some() && (is_target || !has_static_keys(&profile)) {
             match profile.get("source_profile") {
                 Some(source) => current = source.to_owned(),
                 // `credential_source` takes credentials from the host; with neither key the
@@ -308,13 +317,13 @@ fn uses_sso(profiles: &ProfileSet, name: &str, own_names: &[&str]) -> bool {
             }
             continue;
         }
-        if has_sso_keys(profile) {
+        if has_sso_keys(&profile) {
             return true;
         }
-        match config::helper_profile(profile, own_names) {
+        match config::helper_profile(&profile, own_names) {
             // A profile that runs this helper is not itself an SSO profile; a source that does
             // leads to the profile it names.
-            Some(target) if !is_target && !has_static_keys(profile) => current = target,
+            Some(target) if !is_target && !has_static_keys(&profile) => current = target,
             _ => return false,
         }
     }
@@ -322,12 +331,22 @@ fn uses_sso(profiles: &ProfileSet, name: &str, own_names: &[&str]) -> bool {
 
 /// Reads everything `status` shows for `target`. Config errors are returned as they are.
 fn inspect(target: &Target, invocation: &Invocation, locks: Option<&LockDir>) -> Result<ProfileStatus, Error> {
+    let loaded = config::load(&invocation.env, config::profile_name(target, &invocation.env).as_deref())?;
+    inspect_loaded(target, invocation, locks, &loaded)
+}
+
+/// [`inspect`] on files already read, with the target's profile selected in `loaded`.
+fn inspect_loaded(
+    target: &Target,
+    invocation: &Invocation,
+    locks: Option<&LockDir>,
+    loaded: &LoadedConfig,
+) -> Result<ProfileStatus, Error> {
     let env = &invocation.env;
     let now = invocation.now;
     let profile = config::profile_name(target, env);
-    let loaded = config::load(env, profile.as_deref())?;
     let aws_dir = env.aws_dir().ok_or(ConfigError::NoHome)?;
-    let (role, chain) = match config::resolve(&loaded, env, target, &own_names(invocation))? {
+    let (role, chain) = match config::resolve(loaded, env, target, &own_names(invocation))? {
         Resolved::Sso(role) => (role, None),
         Resolved::Chain(chain) => match chain.base {
             ChainBase::Sso { profile: base_profile, role } => {
@@ -529,7 +548,7 @@ fn caller_identity(
     let env = &invocation.env;
     let loaded = config::load(env, config::profile_name(&status.target, env).as_deref())?;
     let location = config::sts_location(&loaded, env)?;
-    let connection = aws::Connection::new(env, &loaded.profiles)?;
+    let connection = aws::Connection::new(env, &loaded)?;
     let client = connection.sts(&location, credentials.to_signing());
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Error::Runtime)?;
     let output = runtime.block_on(client.get_caller_identity().send()).map_err(|e| {
@@ -1140,8 +1159,8 @@ region = eu-west-1
         std::fs::write(home.path().join(".aws/config"), text).unwrap();
         let env = crate::Environment::from_vars([("HOME", home.path().to_str().unwrap())]);
         let loaded = config::load(&env, None).unwrap();
-        let mut shown: Vec<&str> = loaded.profiles.profiles().filter(|p| uses_sso(&loaded.profiles, p, &[])).collect();
-        shown.sort_unstable();
+        let shown: Vec<&str> =
+            loaded.files.profile_names().into_iter().filter(|p| uses_sso(&loaded.files, p, &[])).collect();
         assert_eq!(
             shown,
             ["broken-sso", "dangling", "dev-sso", "legacy", "loop-a", "loop-b", "prod-admin", "two-hops", "via-helper"]

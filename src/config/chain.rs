@@ -17,8 +17,7 @@
 
 use std::fmt;
 
-use aws_config::profile::Profile;
-
+use super::file::Profile;
 use super::{ConfigError, LoadedConfig, PROGRAM_NAME, SsoRole, is_this_helper, profile_argument, resolve_profile};
 use crate::env::Environment;
 use crate::secret::Secret;
@@ -63,7 +62,7 @@ const LEGACY_GLOBAL_REGIONS: [&str; 16] = [
 pub const GLOBAL_STS_ENDPOINT: &str = "https://sts.amazonaws.com";
 
 /// A resolved chain: base credentials, then one `AssumeRole` per hop, in call order.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RoleChain {
     /// Where the first hop's credentials come from.
     pub base: ChainBase,
@@ -82,7 +81,7 @@ impl RoleChain {
 }
 
 /// The credentials a chain starts from.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ChainBase {
     /// An IAM Identity Center role: everything the SSO path does (cache, locks, refresh).
     Sso {
@@ -91,7 +90,9 @@ pub enum ChainBase {
         /// The role.
         role: SsoRole,
     },
-    /// `aws_access_key_id`/`aws_secret_access_key` in the credentials or config file.
+    /// `aws_access_key_id`/`aws_secret_access_key` in the credentials or config file. Never
+    /// serialised: a memo of the resolution must not hold the keys.
+    #[serde(skip)]
     StaticKeys {
         /// The profile holding them.
         profile: String,
@@ -123,7 +124,7 @@ pub struct StaticKeys {
 }
 
 /// One `sts:AssumeRole` call, from a profile with `role_arn`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AssumeRoleHop {
     /// The profile.
     pub profile: String,
@@ -154,7 +155,7 @@ impl fmt::Display for AssumeRoleHop {
 
 /// The STS region and endpoint, from the requested profile and the environment, as the SDKs use
 /// them for every hop of a chain.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StsLocation {
     /// The signing region: `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's `region`, else
     /// `us-east-1` (for the global endpoint).
@@ -176,17 +177,17 @@ pub(super) fn resolve_chain(
     let mut hops_from_target = Vec::new();
     let mut current = profile(config, name, None)?;
     let base = loop {
-        hops_from_target.push(hop(config, current)?);
+        hops_from_target.push(hop(config, &current)?);
         if hops_from_target.len() > MAX_HOPS {
             return Err(ConfigError::ChainTooLong { profile: name.to_owned(), max: MAX_HOPS, path: path.clone() });
         }
         let source_name = current.get("source_profile").unwrap_or_default();
         let mut source = profile(config, source_name, Some(current.name()))?;
         // Follow `credential_process = aws-sso-credential-process --profile P` to P.
-        if !has_static_keys(source)
+        if !has_static_keys(&source)
             && source.get("role_arn").is_none()
-            && !has_sso_keys(source)
-            && let Some(target) = helper_profile(source, program_names)
+            && !has_sso_keys(&source)
+            && let Some(target) = helper_profile(&source, program_names)
         {
             visited.push(source.name().to_owned());
             source = profile(config, &target, Some(source.name()))?;
@@ -194,15 +195,15 @@ pub(super) fn resolve_chain(
         let source_name = source.name();
         if visited.iter().any(|v| v == source_name) {
             // A profile may source itself only to use its own static keys.
-            if source_name == current.name() && has_static_keys(source) {
-                break static_base(config, source)?;
+            if source_name == current.name() && has_static_keys(&source) {
+                break static_base(config, &source)?;
             }
             visited.push(source_name.to_owned());
             return Err(ConfigError::ChainLoop { profiles: visited, path: path.clone() });
         }
         visited.push(source_name.to_owned());
-        if has_static_keys(source) || source.get("role_arn").is_none() {
-            break base(config, source, program_names)?;
+        if has_static_keys(&source) || source.get("role_arn").is_none() {
+            break base(config, &source, program_names)?;
         }
         current = source;
     };
@@ -210,9 +211,9 @@ pub(super) fn resolve_chain(
     Ok(RoleChain { base, hops: hops_from_target, sts: sts_location(config, env)? })
 }
 
-fn profile<'a>(config: &'a LoadedConfig, name: &str, referenced_by: Option<&str>) -> Result<&'a Profile, ConfigError> {
+fn profile<'a>(config: &'a LoadedConfig, name: &str, referenced_by: Option<&str>) -> Result<Profile<'a>, ConfigError> {
     let path = &config.path;
-    config.profiles.get_profile(name).ok_or_else(|| match referenced_by {
+    config.profile(name).ok_or_else(|| match referenced_by {
         Some(parent) => ConfigError::SourceProfileNotFound {
             profile: parent.to_owned(),
             source_profile: name.to_owned(),
@@ -224,17 +225,17 @@ fn profile<'a>(config: &'a LoadedConfig, name: &str, referenced_by: Option<&str>
     })
 }
 
-fn has_static_keys(profile: &Profile) -> bool {
+fn has_static_keys(profile: &Profile<'_>) -> bool {
     profile.get("aws_access_key_id").is_some() || profile.get("aws_secret_access_key").is_some()
 }
 
-fn has_sso_keys(profile: &Profile) -> bool {
+fn has_sso_keys(profile: &Profile<'_>) -> bool {
     super::SSO_PROFILE_KEYS.iter().any(|key| profile.get(key).is_some())
 }
 
 /// The `--profile` that `profile`'s `credential_process` passes to this helper, if it runs this
 /// helper (recognised by [`PROGRAM_NAME`] or one of `program_names`) with one.
-pub fn helper_profile(profile: &Profile, program_names: &[&str]) -> Option<String> {
+pub fn helper_profile(profile: &Profile<'_>, program_names: &[&str]) -> Option<String> {
     let words = shlex::split(profile.get("credential_process")?)?;
     if !is_this_helper(words.first()?, program_names) {
         return None;
@@ -244,7 +245,7 @@ pub fn helper_profile(profile: &Profile, program_names: &[&str]) -> Option<Strin
 
 /// The hop for a profile with `role_arn`, refusing what cannot work without a person or an
 /// EC2/ECS host.
-fn hop(config: &LoadedConfig, profile: &Profile) -> Result<AssumeRoleHop, ConfigError> {
+fn hop(config: &LoadedConfig, profile: &Profile<'_>) -> Result<AssumeRoleHop, ConfigError> {
     let path = &config.path;
     let name = profile.name().to_owned();
     let role_arn = profile.get("role_arn").unwrap_or_default();
@@ -328,7 +329,7 @@ fn valid_session_name(name: &str) -> bool {
 
 /// The credentials at the bottom of the chain, in botocore's order: web identity, SSO, static
 /// keys, credential_process.
-fn base(config: &LoadedConfig, source: &Profile, program_names: &[&str]) -> Result<ChainBase, ConfigError> {
+fn base(config: &LoadedConfig, source: &Profile<'_>, program_names: &[&str]) -> Result<ChainBase, ConfigError> {
     let path = &config.path;
     let name = source.name().to_owned();
     if source.get("web_identity_token_file").is_some() {
@@ -351,7 +352,7 @@ fn base(config: &LoadedConfig, source: &Profile, program_names: &[&str]) -> Resu
     Err(ConfigError::NoCredentials { profile: name, path: path.clone() })
 }
 
-fn static_base(config: &LoadedConfig, source: &Profile) -> Result<ChainBase, ConfigError> {
+fn static_base(config: &LoadedConfig, source: &Profile<'_>) -> Result<ChainBase, ConfigError> {
     let (id, secret) = (source.get("aws_access_key_id"), source.get("aws_secret_access_key"));
     let (Some(id), Some(secret)) = (id, secret) else {
         let missing = if id.is_none() { "aws_access_key_id" } else { "aws_secret_access_key" };
@@ -374,11 +375,14 @@ fn static_base(config: &LoadedConfig, source: &Profile) -> Result<ChainBase, Con
 /// The STS region and endpoint for the requested (selected) profile; `status --verify` calls STS
 /// there for an SSO profile too.
 pub fn sts_location(config: &LoadedConfig, env: &Environment) -> Result<StsLocation, ConfigError> {
-    let profiles = &config.profiles;
-    let region = env.get("AWS_REGION").or_else(|| env.get("AWS_DEFAULT_REGION")).or_else(|| profiles.get("region"));
+    let selected = config.selected_profile();
+    let region = env
+        .get("AWS_REGION")
+        .or_else(|| env.get("AWS_DEFAULT_REGION"))
+        .or_else(|| selected.and_then(|p| p.get("region")));
     let (mode, from_env) = match env.get("AWS_STS_REGIONAL_ENDPOINTS") {
         Some(mode) => (Some(mode), true),
-        None => (profiles.get("sts_regional_endpoints"), false),
+        None => (selected.and_then(|p| p.get("sts_regional_endpoints")), false),
     };
     let legacy = match mode.map(str::trim) {
         None => false,
@@ -386,7 +390,11 @@ pub fn sts_location(config: &LoadedConfig, env: &Environment) -> Result<StsLocat
         Some(mode) if mode.eq_ignore_ascii_case("legacy") => true,
         Some(other) => {
             return Err(ConfigError::InvalidValue {
-                profile: if from_env { "environment".to_owned() } else { profiles.selected_profile().to_owned() },
+                profile: if from_env {
+                    "environment".to_owned()
+                } else {
+                    config.selected.clone().unwrap_or_else(|| "default".to_owned())
+                },
                 key: if from_env { "AWS_STS_REGIONAL_ENDPOINTS" } else { "sts_regional_endpoints" },
                 value: other.to_owned(),
                 expected: "`regional` or `legacy`".to_owned(),

@@ -288,8 +288,8 @@ enum Current {
 /// and a missing header are reported where they occur, lines that are not `key = value` after the
 /// whole file is read.
 pub fn parse(bytes: &[u8]) -> Result<Ini, ParseError> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| ParseError::NotUtf8 { line: line_of(&bytes[..e.valid_up_to()]) })?;
+    let text =
+        std::str::from_utf8(bytes).map_err(|e| ParseError::NotUtf8 { line: line_of(&bytes[..e.valid_up_to()]) })?;
     let mut sections: Vec<RawSection<'_>> = Vec::new();
     let mut defaults: Vec<RawOption<'_>> = Vec::new();
     let mut by_name: HashMap<&str, usize> = HashMap::new();
@@ -383,13 +383,15 @@ pub fn parse(bytes: &[u8]) -> Result<Ini, ParseError> {
 
 /// The 1-based line at the end of `prefix`, counting line ends as universal newlines do.
 fn line_of(prefix: &[u8]) -> usize {
-    let ends = prefix.iter().enumerate().filter(|&(i, &b)| b == b'\n' || (b == b'\r' && prefix.get(i + 1) != Some(&b'\n')));
+    let ends =
+        prefix.iter().enumerate().filter(|&(i, &b)| b == b'\n' || (b == b'\r' && prefix.get(i + 1) != Some(&b'\n')));
     ends.count() + 1
 }
 
 /// `str.lower`, borrowing when nothing changes.
 fn lower(key: &str) -> std::borrow::Cow<'_, str> {
-    let unchanged = if key.is_ascii() { !key.bytes().any(|b| b.is_ascii_uppercase()) } else { key.to_lowercase() == key };
+    let unchanged =
+        if key.is_ascii() { !key.bytes().any(|b| b.is_ascii_uppercase()) } else { key.to_lowercase() == key };
     if unchanged { std::borrow::Cow::Borrowed(key) } else { std::borrow::Cow::Owned(key.to_lowercase()) }
 }
 
@@ -453,7 +455,9 @@ fn parse_nested(text: &str) -> Option<Vec<(String, String)>> {
 /// Python's `str.splitlines()` (without the line ends): it also breaks at `\v`, `\f`,
 /// `\x1c`–`\x1e`, `\x85`, U+2028 and U+2029.
 fn py_splitlines(text: &str) -> Vec<&str> {
-    let is_break = |c: char| matches!(c, '\n' | '\r' | '\u{b}' | '\u{c}' | '\u{1c}'..='\u{1e}' | '\u{85}' | '\u{2028}' | '\u{2029}');
+    let is_break = |c: char| {
+        matches!(c, '\n' | '\r' | '\u{b}' | '\u{c}' | '\u{1c}'..='\u{1e}' | '\u{85}' | '\u{2028}' | '\u{2029}')
+    };
     let mut lines = Vec::new();
     let mut rest = text;
     while !rest.is_empty() {
@@ -776,7 +780,8 @@ mod tests {
                     sso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = us-east-1\n";
         let config = ConfigFile::new(parse(file.as_bytes()).unwrap());
         assert_eq!(config.sso_session("My Corp Ltd").unwrap().get("sso_region"), Some("us-east-1"));
-        let file = "[profile other]\n    role_arn = arn:aws:iam::444455556666:role/Admin\n    source_profile = dev-sso\n";
+        let file =
+            "[profile other]\n    role_arn = arn:aws:iam::444455556666:role/Admin\n    source_profile = dev-sso\n";
         let ini = parse(file.as_bytes()).unwrap();
         assert_eq!(text(&ini, "profile other", "source_profile").as_deref(), Some("dev-sso"));
     }

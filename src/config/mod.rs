@@ -1,9 +1,10 @@
 //! `~/.aws/config` → the plain data that says which SSO session, account and role to use.
 //!
-//! The file is parsed by the AWS SDK for Rust's own profile parser (`aws_config::profile::load`),
-//! so sections, quoting, case and `AWS_CONFIG_FILE` are handled exactly as the SDKs do. This
-//! module then validates the SSO keys and resolves them into an [`SsoRole`], with no further I/O:
-//! everything after this point works on that data.
+//! The files are read as the AWS CLI reads them ([`file`], botocore's rules: the CLI is what the
+//! user's other tools and the SDKs' users check their config with). This module then validates
+//! the SSO keys and resolves them into an [`SsoRole`], with no further I/O: everything after this
+//! point works on that data. [`memo`] remembers a resolution while the files do not change, so a
+//! cache hit does not read a config of thousands of profiles.
 //!
 //! Two layouts are supported, as written by `aws configure sso`:
 //! - `sso_session = NAME` + `[sso-session NAME]` with `sso_start_url`/`sso_region` (refreshable);
@@ -13,14 +14,13 @@
 
 mod chain;
 pub mod file;
+pub mod memo;
 
 use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use aws_config::profile::{Profile, ProfileSet};
-use aws_runtime::env_config::file::EnvConfigFiles;
-use aws_types::os_shim_internal::Fs;
+use self::file::{ConfigFile, CredentialsFile, ParseError, Profile, SharedConfig};
 
 pub use self::chain::{
     AssumeRoleHop, ChainBase, DEFAULT_SESSION_NAME, GLOBAL_STS_ENDPOINT, MAX_DURATION_SECONDS, MAX_HOPS,
@@ -60,7 +60,7 @@ pub enum Target {
 
 /// The SSO login session a token belongs to; it decides the token's cache file and the
 /// `aws sso login` command that renews it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SsoSession {
     /// An `[sso-session NAME]` section: its token is cached under the SHA-1 of the name and can be
     /// refreshed.
@@ -122,7 +122,7 @@ impl fmt::Display for SsoSession {
 }
 
 /// Everything needed to get credentials for one role, resolved from config into plain data.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SsoRole {
     /// The login session whose token is exchanged for the role credentials.
     pub session: SsoSession,
@@ -133,7 +133,7 @@ pub struct SsoRole {
 }
 
 /// What a request resolves to.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Resolved {
     /// An IAM Identity Center role.
     Sso(SsoRole),
@@ -142,14 +142,28 @@ pub enum Resolved {
 }
 
 /// The parsed config and credentials files.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct LoadedConfig {
-    /// The parsed sections; the selected profile is the target profile, if there is one.
-    pub profiles: ProfileSet,
+    /// Both files, as the AWS CLI combines them.
+    pub files: SharedConfig,
+    /// The profile the request names (`--profile`, `AWS_PROFILE`, …), if it names one.
+    pub selected: Option<String>,
     /// The config file, for messages.
     pub path: PathBuf,
     /// The credentials file, for messages about keys found there.
     pub credentials_path: Option<PathBuf>,
+}
+
+impl LoadedConfig {
+    /// Profile `name`, from either file.
+    pub fn profile(&self, name: &str) -> Option<Profile<'_>> {
+        self.files.profile(name)
+    }
+
+    /// The profile the request names, if it names one and it exists.
+    pub fn selected_profile(&self) -> Option<Profile<'_>> {
+        self.files.profile(self.selected.as_deref()?)
+    }
 }
 
 /// A configuration problem, naming the profile, the file and the key at fault.
@@ -158,15 +172,23 @@ pub enum ConfigError {
     /// Neither `HOME` nor an absolute `AWS_CONFIG_FILE` says where the config is.
     #[error("cannot find the AWS config file: set HOME (or AWS_CONFIG_FILE)")]
     NoHome,
-    /// The SDK's parser rejected the file.
-    // The parser's message names the file (config or credentials) and the line.
-    #[error("cannot parse the AWS config files")]
+    /// The file is one the AWS CLI refuses too.
+    #[error("cannot read `{}`: {source}; the AWS CLI refuses this file too (\"Unable to parse config file\")", path.display())]
     Parse {
-        /// The config file.
+        /// The config or credentials file.
         path: PathBuf,
-        /// The parser's error.
+        /// What is wrong, and where.
         #[source]
-        source: aws_config::profile::ProfileFileLoadError,
+        source: ParseError,
+    },
+    /// The file exists but cannot be read.
+    #[error("cannot read `{}`", path.display())]
+    Unreadable {
+        /// The config or credentials file.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
     },
     /// The profile is not in the file.
     #[error("profile `{profile}` not found in `{}`{}", path.display(), if *file_exists { "" } else { " (the file does not exist)" })]
@@ -326,7 +348,7 @@ pub enum ConfigError {
         /// The sso-session name.
         session: String,
         /// The conflicting key.
-        key: &'static str,
+        key: String,
         /// The profile's value.
         profile_value: String,
         /// The session's value.
@@ -348,16 +370,43 @@ pub fn profile_name(target: &Target, env: &Environment) -> Option<String> {
     }
 }
 
-/// Parses the config and credentials files with the AWS SDK's parser (credentials override config
-/// key by key, as in every SDK). A missing file is an empty one.
+/// Reads the config and credentials files as the AWS CLI does (credentials override config key by
+/// key: botocore's `Session.full_config`). A missing file, or a folder in its place, is an empty
+/// one, as for the CLI (`os.path.isfile`).
+///
+/// # Errors
+/// [`ConfigError::NoHome`] without a home folder; [`ConfigError::Unreadable`] for a file that
+/// exists but cannot be read; [`ConfigError::Parse`] for a file the CLI refuses.
 pub fn load(env: &Environment, selected_profile: Option<&str>) -> Result<LoadedConfig, ConfigError> {
     let path = env.config_file().ok_or(ConfigError::NoHome)?;
-    let files =
-        EnvConfigFiles::builder().include_default_config_file(true).include_default_credentials_file(true).build();
-    let (fs, sdk_env) = (Fs::real(), env.to_sdk_file_env());
-    let future = aws_config::profile::load(&fs, &sdk_env, &files, selected_profile.map(|p| Cow::Owned(p.to_owned())));
-    let profiles = crate::block_on(future).map_err(|source| ConfigError::Parse { path: path.clone(), source })?;
-    Ok(LoadedConfig { profiles, path, credentials_path: env.credentials_file() })
+    let credentials_path = env.credentials_file();
+    let config = match read_file(&path)? {
+        Some(bytes) => ConfigFile::new(parse_file(&path, &bytes)?),
+        None => ConfigFile::default(),
+    };
+    let credentials = match credentials_path.as_deref().map(read_file).transpose()?.flatten() {
+        Some(bytes) => CredentialsFile::new(parse_file(credentials_path.as_deref().unwrap_or(&path), &bytes)?),
+        None => CredentialsFile::default(),
+    };
+    Ok(LoadedConfig {
+        files: SharedConfig { config, credentials },
+        selected: selected_profile.map(str::to_owned),
+        path,
+        credentials_path,
+    })
+}
+
+/// The bytes of a config or credentials file; `None` if there is no file there.
+pub(crate) fn read_file(path: &Path) -> Result<Option<Vec<u8>>, ConfigError> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound || path.is_dir() => Ok(None),
+        Err(source) => Err(ConfigError::Unreadable { path: path.to_owned(), source }),
+    }
+}
+
+fn parse_file(path: &Path, bytes: &[u8]) -> Result<file::Ini, ConfigError> {
+    file::parse(bytes).map_err(|source| ConfigError::Parse { path: path.to_owned(), source })
 }
 
 /// Resolves the request into plain data, validating the keys it needs. A profile with `role_arn`
@@ -370,8 +419,8 @@ pub fn resolve(
 ) -> Result<Resolved, ConfigError> {
     match target {
         Target::Profile(_) => {
-            let name = config.profiles.selected_profile();
-            match config.profiles.get_profile(name) {
+            let name = config.selected.as_deref().unwrap_or("default");
+            match config.profile(name) {
                 Some(profile) if profile.get("role_arn").is_some() => {
                     Ok(Resolved::Chain(chain::resolve_chain(config, env, name, program_names)?))
                 }
@@ -387,7 +436,7 @@ pub fn resolve(
             session: SsoSession::Legacy {
                 start_url: start_url.clone(),
                 region: region.clone(),
-                login_profile: legacy_profile_for(&config.profiles, start_url),
+                login_profile: legacy_profile_for(&config.files, start_url),
             },
             account_id: account_id.clone(),
             role_name: role_name.clone(),
@@ -401,19 +450,19 @@ pub(crate) const SSO_PROFILE_KEYS: [&str; 5] =
 
 fn resolve_profile(config: &LoadedConfig, name: &str, program_names: &[&str]) -> Result<SsoRole, ConfigError> {
     let path = &config.path;
-    let profile = config.profiles.get_profile(name).ok_or_else(|| ConfigError::ProfileNotFound {
+    let profile = config.profile(name).ok_or_else(|| ConfigError::ProfileNotFound {
         profile: name.to_owned(),
         path: path.clone(),
         file_exists: path.exists(),
     })?;
     if !SSO_PROFILE_KEYS.iter().any(|key| profile.get(key).is_some()) {
-        return Err(not_sso_reason(profile, path, program_names));
+        return Err(not_sso_reason(&profile, path, program_names));
     }
 
     let account_id = profile.get("sso_account_id");
     let role_name = profile.get("sso_role_name");
     let session = match profile.get("sso_session") {
-        Some(session_name) => named_session(config, session_name, Some(profile))?,
+        Some(session_name) => named_session(config, session_name, Some(&profile))?,
         None => SsoSession::Legacy {
             start_url: profile.get("sso_start_url").unwrap_or_default().to_owned(),
             region: profile.get("sso_region").unwrap_or_default().to_owned(),
@@ -445,7 +494,7 @@ fn resolve_profile(config: &LoadedConfig, name: &str, program_names: &[&str]) ->
 }
 
 /// Why a profile without SSO keys cannot be used, most specific reason first.
-fn not_sso_reason(profile: &Profile, path: &Path, program_names: &[&str]) -> ConfigError {
+fn not_sso_reason(profile: &Profile<'_>, path: &Path, program_names: &[&str]) -> ConfigError {
     let name = profile.name().to_owned();
     if let Some(command) = profile.get("credential_process")
         && let Some(words) = shlex::split(command)
@@ -481,9 +530,9 @@ fn profile_argument(words: &[String]) -> Option<String> {
 }
 
 /// Resolves `[sso-session NAME]`, checking it against the keys `profile` repeats, if any.
-fn named_session(config: &LoadedConfig, name: &str, profile: Option<&Profile>) -> Result<SsoSession, ConfigError> {
+fn named_session(config: &LoadedConfig, name: &str, profile: Option<&Profile<'_>>) -> Result<SsoSession, ConfigError> {
     let path = &config.path;
-    let section = config.profiles.sso_session(name).ok_or_else(|| match profile {
+    let section = config.files.sso_session(name).ok_or_else(|| match profile {
         Some(profile) => ConfigError::MissingSsoSession {
             profile: profile.name().to_owned(),
             session: name.to_owned(),
@@ -508,19 +557,22 @@ fn named_session(config: &LoadedConfig, name: &str, profile: Option<&Profile>) -
             path: path.clone(),
         });
     }
-    // botocore accepts a key repeated in the profile if the values agree (the Rust SDK is stricter
-    // and rejects it); the AWS CLI is what most users check their config with, so we follow it.
+    // botocore accepts a key of the session repeated in the profile if the values agree, and
+    // refuses any that differ (`SSOProvider._resolve_sso_session_reference`; the Rust SDK rejects
+    // every repeat); the AWS CLI is what most users check their config with, so we follow it.
     if let Some(profile) = profile {
-        for (key, session_value) in [("sso_start_url", start_url), ("sso_region", region)] {
-            if let (Some(profile_value), Some(session_value)) = (profile.get(key), session_value)
+        for property in &section.properties {
+            if let (Some(profile_value), Some(session_value)) = (profile.value(&property.key), Some(&property.value))
                 && profile_value != session_value
             {
+                let text =
+                    |value: &file::Value| value.as_text().map_or_else(|| "(a nested block)".to_owned(), str::to_owned);
                 return Err(ConfigError::Conflict {
                     profile: profile.name().to_owned(),
                     session: name.to_owned(),
-                    key,
-                    profile_value: profile_value.to_owned(),
-                    session_value: session_value.to_owned(),
+                    key: property.key.clone(),
+                    profile_value: text(profile_value),
+                    session_value: text(session_value),
                     path: path.clone(),
                 });
             }
@@ -534,17 +586,12 @@ fn named_session(config: &LoadedConfig, name: &str, profile: Option<&Profile>) -
 }
 
 /// A legacy-layout profile with this start URL, to name in `aws sso login --profile`.
-fn legacy_profile_for(profiles: &ProfileSet, start_url: &str) -> Option<String> {
-    let mut names: Vec<&str> = profiles
+fn legacy_profile_for(files: &SharedConfig, start_url: &str) -> Option<String> {
+    files
         .profiles()
-        .filter(|name| {
-            profiles
-                .get_profile(name)
-                .is_some_and(|p| p.get("sso_session").is_none() && p.get("sso_start_url") == Some(start_url))
-        })
-        .collect();
-    names.sort_unstable();
-    names.first().map(|name| (*name).to_owned())
+        .into_iter()
+        .find(|p| p.get("sso_session").is_none() && p.get("sso_start_url") == Some(start_url))
+        .map(|p| p.name().to_owned())
 }
 
 /// Quotes a word for a POSIX shell if it needs it, so the printed command can be pasted.

@@ -4,77 +4,58 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use aws_config::profile::ProfileSet;
-use aws_runtime::env_config::file::EnvConfigFiles;
-use aws_types::os_shim_internal::Fs;
-
 use super::profiles::Files;
 use super::tokens::TokenFile;
 use super::{Check, Diagnosis, Finding, Severity, Status, cli_cache, clock_skew, file_modes, profiles, tokens};
 use crate::aws::{LAST_RESPONSE_FILE, LastResponse};
+use crate::config::file::{self, ConfigFile, CredentialsFile, SharedConfig};
 use crate::config::{self, ConfigError, Target};
 use crate::env::Environment;
 use crate::{Error, Invocation};
 
-/// The config and credentials files parsed alone and together.
-#[derive(Debug)]
-pub(super) struct FileSets {
-    /// The config file alone.
-    pub config: ProfileSet,
-    /// The credentials file alone.
-    pub credentials: ProfileSet,
-    /// Both, as the SDKs merge them.
-    pub merged: ProfileSet,
-}
-
-/// Parses the files with the AWS SDK's parser; the `config-syntax` findings if it refuses one.
-pub(super) fn load_files(env: &Environment) -> Result<FileSets, Vec<Finding>> {
-    let load = |files: EnvConfigFiles| {
-        let (fs, sdk_env) = (Fs::real(), env.to_sdk_file_env());
-        crate::block_on(aws_config::profile::load(&fs, &sdk_env, &files, None))
+/// Reads both files as the AWS CLI does; the `config-syntax` findings if it refuses one (or one
+/// cannot be read).
+pub(super) fn load_files(env: &Environment) -> Result<SharedConfig, Vec<Finding>> {
+    let mut findings = Vec::new();
+    let mut read = |path: Option<PathBuf>| -> Option<file::Ini> {
+        let path = path?;
+        let parsed = config::read_file(&path).and_then(|bytes| match bytes {
+            Some(bytes) => {
+                file::parse(&bytes).map(Some).map_err(|source| ConfigError::Parse { path: path.clone(), source })
+            }
+            None => Ok(None),
+        });
+        parsed.unwrap_or_else(|error| {
+            findings.push(syntax_finding(path, &error));
+            None
+        })
     };
-    let config = load(EnvConfigFiles::builder().include_default_config_file(true).build());
-    let credentials = load(EnvConfigFiles::builder().include_default_credentials_file(true).build());
-    match (config, credentials) {
-        (Ok(config), Ok(credentials)) => {
-            let both = EnvConfigFiles::builder()
-                .include_default_config_file(true)
-                .include_default_credentials_file(true)
-                .build();
-            let merged = load(both).map_err(|e| vec![syntax_finding(env.config_file().unwrap_or_default(), &e)])?;
-            Ok(FileSets { config, credentials, merged })
-        }
-        (config, credentials) => {
-            let mut findings = Vec::new();
-            if let Err(e) = config {
-                findings.push(syntax_finding(env.config_file().unwrap_or_default(), &e));
-            }
-            if let Err(e) = credentials {
-                findings.push(syntax_finding(env.credentials_file().unwrap_or_default(), &e));
-            }
-            Err(findings)
-        }
-    }
+    let config = read(env.config_file()).map(ConfigFile::new).unwrap_or_default();
+    let credentials = read(env.credentials_file()).map(CredentialsFile::new).unwrap_or_default();
+    if findings.is_empty() { Ok(SharedConfig { config, credentials }) } else { Err(findings) }
 }
 
-fn syntax_finding(file: PathBuf, error: &dyn std::error::Error) -> Finding {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ").replace(": :", ":");
+fn syntax_finding(file: PathBuf, error: &ConfigError) -> Finding {
+    let (message, fix) = match error {
+        ConfigError::Parse { source, .. } => (
+            format!(
+                "the AWS CLI cannot read this file (\"Unable to parse config file\"), nor can this helper, so every profile in it fails: {source}"
+            ),
+            "correct the line the message names",
+        ),
+        ConfigError::Unreadable { source, .. } => (
+            format!("this helper cannot read the file ({source}), so every profile in it fails"),
+            "make the file readable by this user",
+        ),
+        other => (other.to_string(), "correct the file"),
+    };
     Finding {
         check: Check::ConfigSyntax,
         severity: Severity::Problem,
         file,
         section: None,
-        message: format!(
-            "the AWS SDK's parser (which this helper uses) rejects the file, so every profile in it fails: {text}"
-        ),
-        fix: "correct the line the message names".to_owned(),
+        message,
+        fix: fix.to_owned(),
     }
 }
 
@@ -111,13 +92,10 @@ pub(super) fn diagnose(invocation: &Invocation) -> Result<Diagnosis, Error> {
         Ok(_) => out.add(Check::ConfigSyntax, Vec::new(), None),
         Err(findings) => out.add(Check::ConfigSyntax, findings.clone(), None),
     }
-    let empty = ProfileSet::default();
-    let files = sets.as_ref().ok().map(|sets| Files {
+    let files = sets.as_ref().ok().map(|shared| Files {
         config_path: &config_file,
         credentials_path: credentials_file.as_deref(),
-        config: &sets.config,
-        credentials: if credentials_file.is_some() { &sets.credentials } else { &empty },
-        merged: &sets.merged,
+        shared,
         program_names: &names,
     });
     let resolve = |target: &Target| -> Result<(), ConfigError> {

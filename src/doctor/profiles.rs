@@ -4,73 +4,74 @@
 use std::ffi::OsString;
 use std::path::Path;
 
-use aws_config::profile::{Profile, ProfileSet};
-
 use super::{Check, Finding, Section, Severity, shell_word};
 use crate::cli::{self, Command, NotRun};
+use crate::config::file::{Profile, Section as IniSection, SharedConfig};
 use crate::config::{ConfigError, SSO_PROFILE_KEYS, SsoSession, Target, is_this_helper};
 
 /// The scope that makes `aws sso login` ask for a refresh token.
 pub(super) const REFRESH_SCOPE: &str = "sso:account:access";
 
-/// The parsed files, each alone and merged as the SDKs merge them.
+/// One file's profiles: each name with its section in that file.
+type FileProfiles<'a> = Vec<(&'a str, &'a IniSection)>;
+
+/// The parsed files, as the AWS CLI combines them (each file's sections still apart).
 pub(super) struct Files<'a> {
     /// The config file's path.
     pub config_path: &'a Path,
     /// The credentials file's path.
     pub credentials_path: Option<&'a Path>,
-    /// The config file alone.
-    pub config: &'a ProfileSet,
-    /// The credentials file alone (empty without one).
-    pub credentials: &'a ProfileSet,
-    /// Both, credentials over config key by key.
-    pub merged: &'a ProfileSet,
+    /// Both files.
+    pub shared: &'a SharedConfig,
     /// The names this program answers to, to recognise it in a `credential_process`.
     pub program_names: &'a [&'a str],
 }
 
-impl Files<'_> {
-    /// The merged profiles, sorted by name.
-    fn profiles(&self) -> Vec<&Profile> {
-        sorted_profiles(self.merged)
+impl<'a> Files<'a> {
+    /// The profiles of both files, sorted by name.
+    fn profiles(&self) -> Vec<Profile<'a>> {
+        self.shared.profiles()
     }
 
     /// Where `key` of profile `name` is written: the config file if it has it there, else the
     /// credentials file; with the profile's header in that file.
-    fn location(&self, name: &str, key: &str) -> (&Path, Section) {
-        let in_config = self.config.get_profile(name).is_some_and(|p| p.get(key).is_some());
+    fn location(&self, name: &str, key: &str) -> (&'a Path, Section) {
+        let in_config = self.shared.profile(name).is_some_and(|p| p.in_config(key));
         match self.credentials_path {
             Some(path) if !in_config => (path, profile_section(name, false)),
             _ => (self.config_path, profile_section(name, true)),
         }
     }
 
-    /// Each file alone, with whether it is the config file.
-    fn each_file(&self) -> Vec<(&ProfileSet, &Path, bool)> {
-        let mut files = vec![(self.config, self.config_path, true)];
+    /// Each file alone: its profiles' sections sorted by profile name, its path, and whether it is
+    /// the config file.
+    fn each_file(&self) -> Vec<(FileProfiles<'a>, &'a Path, bool)> {
+        let profiles = self.profiles();
+        let in_config = profiles.iter().filter_map(|p| Some((p.name(), p.config?))).collect();
+        let mut files = vec![(in_config, self.config_path, true)];
         if let Some(path) = self.credentials_path {
-            files.push((self.credentials, path, false));
+            files.push((profiles.iter().filter_map(|p| Some((p.name(), p.credentials?))).collect(), path, false));
         }
         files
+    }
+
+    /// The `[sso-session]` names, sorted.
+    fn sso_session_names(&self) -> Vec<&'a str> {
+        let mut names: Vec<&str> = self.shared.config.sso_sessions().map(|(name, _)| name).collect();
+        names.sort_unstable();
+        names
     }
 
     /// The SSO profile to point a `credential_process` at: one shell word (a name, or a
     /// placeholder), and a note naming the choices when there is not exactly one.
     fn sso_profile_hint(&self) -> (String, Option<String>) {
-        let names: Vec<&str> =
-            self.profiles().into_iter().filter(|p| is_sso_role_profile(p)).map(Profile::name).collect();
+        let names: Vec<&str> = self.profiles().into_iter().filter(is_sso_role_profile).map(|p| p.name()).collect();
         match names.as_slice() {
             [one] => (shell_word(one), None),
             [] => ("<an SSO profile>".to_owned(), Some("(create one with `aws configure sso`)".to_owned())),
             many => ("<an SSO profile>".to_owned(), Some(format!("(the SSO profiles here: {})", many.join(", ")))),
         }
     }
-}
-
-fn sorted_profiles(set: &ProfileSet) -> Vec<&Profile> {
-    let mut names: Vec<&str> = set.profiles().collect();
-    names.sort_unstable();
-    names.into_iter().filter_map(|name| set.get_profile(name)).collect()
 }
 
 /// The section of profile `name`, headed as in the config file or in the credentials file.
@@ -90,12 +91,12 @@ fn header(section: &Section) -> &str {
     }
 }
 
-fn has_sso_keys(profile: &Profile) -> bool {
+fn has_sso_keys(profile: &Profile<'_>) -> bool {
     SSO_PROFILE_KEYS.iter().any(|key| profile.get(key).is_some())
 }
 
 /// A profile the helper can get SSO role credentials for.
-fn is_sso_role_profile(profile: &Profile) -> bool {
+fn is_sso_role_profile(profile: &Profile<'_>) -> bool {
     (profile.get("sso_session").is_some() || profile.get("sso_start_url").is_some())
         && profile.get("sso_account_id").is_some()
         && profile.get("sso_role_name").is_some()
@@ -110,7 +111,7 @@ struct HelperCommand {
 }
 
 impl HelperCommand {
-    fn of(profile: &Profile, program_names: &[&str]) -> Option<Self> {
+    fn of(profile: &Profile<'_>, program_names: &[&str]) -> Option<Self> {
         let words = shlex::split(profile.get("credential_process")?)?;
         if !is_this_helper(words.first()?, program_names) {
             return None;
@@ -174,8 +175,8 @@ impl HelperCommand {
 /// The sso-session to move a legacy start URL to: an existing section with that start URL, else
 /// a new one named after the portal (`d-1234567890` for `https://d-1234567890.awsapps.com/start`)
 /// or, if that name is taken, after the profile. Returns the name and whether it exists.
-fn session_for(profiles: &ProfileSet, start_url: &str, profile: &str) -> (String, bool) {
-    let mut sessions: Vec<&str> = profiles.sso_sessions().collect();
+fn session_for(profiles: &SharedConfig, start_url: &str, profile: &str) -> (String, bool) {
+    let mut sessions: Vec<&str> = profiles.config.sso_sessions().map(|(name, _)| name).collect();
     sessions.sort_unstable();
     if let Some(existing) =
         sessions.iter().find(|name| profiles.sso_session(name).and_then(|s| s.get("sso_start_url")) == Some(start_url))
@@ -228,12 +229,11 @@ const NEVER_REFRESHED: &str = "it cannot be refreshed, and everything using the 
 /// The SSO sessions whose token files the config points at: each `[sso-session]`, each legacy
 /// start URL of a profile, each `--start-url` of a helper command line; sorted, no repeats.
 pub(super) fn token_sessions(files: &Files<'_>) -> Vec<SsoSession> {
-    let mut names: Vec<&str> = files.merged.sso_sessions().collect();
-    names.sort_unstable();
-    let mut sessions: Vec<SsoSession> = names
+    let mut sessions: Vec<SsoSession> = files
+        .sso_session_names()
         .into_iter()
         .map(|name| {
-            let section = files.merged.sso_session(name);
+            let section = files.shared.sso_session(name);
             let key = |key: &str| section.and_then(|s| s.get(key)).unwrap_or_default().to_owned();
             SsoSession::Named { name: name.to_owned(), start_url: key("sso_start_url"), region: key("sso_region") }
         })
@@ -246,7 +246,7 @@ pub(super) fn token_sessions(files: &Files<'_>) -> Vec<SsoSession> {
                 profile.get("sso_region").unwrap_or_default().to_owned(),
                 Some(profile.name().to_owned()),
             ),
-            _ => match HelperCommand::of(profile, files.program_names).map(|c| c.target) {
+            _ => match HelperCommand::of(&profile, files.program_names).map(|c| c.target) {
                 Some(Ok(Target::StartUrl { start_url, region, .. })) => (start_url, region, None),
                 _ => continue,
             },
@@ -271,7 +271,7 @@ pub(super) fn legacy_layout(files: &Files<'_>) -> Vec<Finding> {
         let name = profile.name();
         if let (Some(start_url), None) = (profile.get("sso_start_url"), profile.get("sso_session")) {
             let (file, section) = files.location(name, "sso_start_url");
-            let (session, exists) = session_for(files.merged, start_url, name);
+            let (session, exists) = session_for(files.shared, start_url, name);
             let switch = format!(
                 "in {}, replace sso_start_url and sso_region with\n  sso_session = {session}",
                 header(&section)
@@ -294,11 +294,11 @@ pub(super) fn legacy_layout(files: &Files<'_>) -> Vec<Finding> {
                 fix,
             });
         }
-        if let Some(command) = HelperCommand::of(profile, files.program_names)
+        if let Some(command) = HelperCommand::of(&profile, files.program_names)
             && let Ok(Target::StartUrl { start_url, region, .. }) = &command.target
         {
             let (file, section) = files.location(name, "credential_process");
-            let (session, exists) = session_for(files.merged, start_url, name);
+            let (session, exists) = session_for(files.shared, start_url, name);
             let new_line = format!(
                 "in {}, use it instead of --start-url and --region:\n  credential_process = {}",
                 header(&section),
@@ -329,12 +329,11 @@ pub(super) fn legacy_layout(files: &Files<'_>) -> Vec<Finding> {
 /// `missing-registration-scopes`: an `[sso-session]` whose `sso_registration_scopes` lacks
 /// `sso:account:access`.
 pub(super) fn missing_registration_scopes(files: &Files<'_>) -> Vec<Finding> {
-    let mut names: Vec<&str> = files.merged.sso_sessions().collect();
-    names.sort_unstable();
-    names
+    files
+        .sso_session_names()
         .into_iter()
         .filter_map(|name| {
-            let scopes = files.merged.sso_session(name)?.get("sso_registration_scopes");
+            let scopes = files.shared.sso_session(name)?.get("sso_registration_scopes");
             if scopes.is_some_and(|s| s.split(',').any(|scope| scope.trim() == REFRESH_SCOPE)) {
                 return None;
             }
@@ -385,11 +384,11 @@ fn walk(files: &Files<'_>, start: &str, first: &str) -> Walk {
             visited.push(current);
             return Walk::Loop(visited);
         }
-        let Some(profile) = files.merged.get_profile(&current) else { return Walk::DeadEnd };
-        if has_sso_keys(profile) || profile.get("role_arn").is_some() {
+        let Some(profile) = files.shared.profile(&current) else { return Walk::DeadEnd };
+        if has_sso_keys(&profile) || profile.get("role_arn").is_some() {
             return Walk::EndsAt(current);
         }
-        match HelperCommand::of(profile, files.program_names).and_then(|c| c.target.ok()) {
+        match HelperCommand::of(&profile, files.program_names).and_then(|c| c.target.ok()) {
             Some(Target::Profile(Some(next))) => {
                 visited.push(current);
                 current = next;
@@ -410,7 +409,7 @@ pub(super) fn recursive_credential_process(
     let mut findings = Vec::new();
     for profile in files.profiles() {
         let name = profile.name();
-        let Some(command) = HelperCommand::of(profile, files.program_names) else { continue };
+        let Some(command) = HelperCommand::of(&profile, files.program_names) else { continue };
         let (file, section) = files.location(name, "credential_process");
         let (hint, note) = files.sso_profile_hint();
         let point_at_sso = format!(
@@ -526,8 +525,8 @@ pub(super) fn hard_coded_session_token(files: &Files<'_>) -> Vec<Finding> {
     let (hint, note) = files.sso_profile_hint();
     let mut findings = Vec::new();
     for (set, path, in_config) in files.each_file() {
-        for profile in sorted_profiles(set).into_iter().filter(|p| p.get("aws_session_token").is_some()) {
-            let section = profile_section(profile.name(), in_config);
+        for (name, _) in set.into_iter().filter(|(_, s)| s.get("aws_session_token").is_some()) {
+            let section = profile_section(name, in_config);
             findings.push(Finding {
                 check: Check::HardCodedSessionToken,
                 severity: Severity::Problem,
@@ -547,18 +546,18 @@ pub(super) fn hard_coded_session_token(files: &Files<'_>) -> Vec<Finding> {
 
 /// `long-term-keys`: `aws_access_key_id` without a session token, in a setup that has SSO profiles.
 pub(super) fn long_term_keys(files: &Files<'_>) -> Vec<Finding> {
-    let has_sso = files.merged.sso_sessions().next().is_some() || files.profiles().into_iter().any(has_sso_keys);
+    let has_sso = !files.sso_session_names().is_empty() || files.profiles().iter().any(has_sso_keys);
     if !has_sso {
         return Vec::new();
     }
     let mut findings = Vec::new();
     for (set, path, in_config) in files.each_file() {
-        for profile in sorted_profiles(set) {
-            let Some(key_id) = profile.get("aws_access_key_id") else { continue };
-            if profile.get("aws_session_token").is_some() {
+        for (name, keys) in set {
+            let Some(key_id) = keys.get("aws_access_key_id") else { continue };
+            if keys.get("aws_session_token").is_some() {
                 continue;
             }
-            let section = profile_section(profile.name(), in_config);
+            let section = profile_section(name, in_config);
             findings.push(Finding {
                 check: Check::LongTermKeys,
                 severity: Severity::Warning,
@@ -594,9 +593,7 @@ mod tests {
 
     struct Parsed {
         _home: tempfile::TempDir,
-        config: ProfileSet,
-        credentials: ProfileSet,
-        merged: ProfileSet,
+        shared: SharedConfig,
         config_path: PathBuf,
         credentials_path: PathBuf,
     }
@@ -607,14 +604,12 @@ mod tests {
         std::fs::write(home.path().join(".aws/config"), config).unwrap();
         std::fs::write(home.path().join(".aws/credentials"), credentials).unwrap();
         let env = crate::Environment::from_vars([("HOME", home.path().to_str().unwrap())]);
-        let sets = super::super::gather::load_files(&env).unwrap();
+        let shared = super::super::gather::load_files(&env).unwrap();
         Parsed {
             config_path: home.path().join(".aws/config"),
             credentials_path: home.path().join(".aws/credentials"),
             _home: home,
-            config: sets.config,
-            credentials: sets.credentials,
-            merged: sets.merged,
+            shared,
         }
     }
 
@@ -622,9 +617,7 @@ mod tests {
         Files {
             config_path: &parsed.config_path,
             credentials_path: Some(&parsed.credentials_path),
-            config: &parsed.config,
-            credentials: &parsed.credentials,
-            merged: &parsed.merged,
+            shared: &parsed.shared,
             program_names: &[],
         }
     }
@@ -668,10 +661,10 @@ mod tests {
     #[test]
     fn session_names_come_from_the_portal_unless_taken() {
         let p = parse("[sso-session acme]\nsso_start_url = https://other/start\n", "");
-        assert_eq!(session_for(&p.merged, "https://d-9.awsapps.com/start/#/", "p"), ("d-9".into(), false));
-        assert_eq!(session_for(&p.merged, "https://acme.awsapps.com/start", "p"), ("p".into(), false));
-        assert_eq!(session_for(&p.merged, "https://other/start", "p"), ("acme".into(), true));
-        assert_eq!(session_for(&p.merged, "https://sso.example.com/start", "p"), ("p".into(), false));
+        assert_eq!(session_for(&p.shared, "https://d-9.awsapps.com/start/#/", "p"), ("d-9".into(), false));
+        assert_eq!(session_for(&p.shared, "https://acme.awsapps.com/start", "p"), ("p".into(), false));
+        assert_eq!(session_for(&p.shared, "https://other/start", "p"), ("acme".into(), true));
+        assert_eq!(session_for(&p.shared, "https://sso.example.com/start", "p"), ("p".into(), false));
     }
 
     #[test]

@@ -128,10 +128,10 @@ fn help_and_version_go_to_stdout() {
 }
 
 #[test]
-fn the_credentials_file_is_read_as_the_sdks_read_it_and_its_errors_name_it() {
+fn the_credentials_file_is_read_as_the_cli_reads_it_and_its_errors_name_it() {
     let mut env = TestEnv::new();
     env.login(8 * HOUR);
-    // Sections of the credentials file merge into the profiles, as in every SDK; unrelated keys
+    // Sections of the credentials file merge into the profiles, as in the AWS CLI; unrelated keys
     // there change nothing for an SSO profile.
     env.write_credentials_file("[dev-sso]\ncli_pager =\n");
     env.run_ok(&["--profile", "dev-sso"]);
@@ -139,6 +139,11 @@ fn the_credentials_file_is_read_as_the_sdks_read_it_and_its_errors_name_it() {
     std::fs::write(&alternative, "[default]\nnot a key value line\n").unwrap();
     env.set_env("AWS_SHARED_CREDENTIALS_FILE", alternative.to_str().unwrap());
     let line = env.run_err(&["--profile", "dev-sso"], USAGE);
-    assert!(line.contains("cannot parse the AWS config files"), "{line}");
-    assert!(line.contains("alt-credentials on line 2"), "{line}");
+    assert_eq!(
+        line,
+        format!(
+            "aws-sso-credential-process: cannot read `{}`: line 2 is neither a comment, a [section] header nor a key = value line; the AWS CLI refuses this file too (\"Unable to parse config file\")",
+            alternative.display()
+        )
+    );
 }

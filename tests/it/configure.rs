@@ -62,10 +62,10 @@ fn run_refused(env: &TestEnv, args: &[&str]) -> String {
 fn assert_dev_works(env: &TestEnv) {
     let sdk_env = Environment::from_vars([("HOME", env.home.path().to_str().unwrap())]);
     let loaded = config::load(&sdk_env, Some("dev")).unwrap();
-    let dev = loaded.profiles.get_profile("dev").expect("profile dev");
+    let dev = loaded.profile("dev").expect("profile dev");
     assert_eq!(dev.get("credential_process"), Some(format!("{} --profile dev-sso", program()).as_str()));
     assert_eq!(dev.get("region"), Some("us-east-1"));
-    assert_eq!(config::helper_profile(dev, &[]).as_deref(), Some("dev-sso"));
+    assert_eq!(config::helper_profile(&dev, &[]).as_deref(), Some("dev-sso"));
 
     env.login(8 * HOUR);
     env.run_ok(&["--profile", "dev-sso"]);
@@ -169,7 +169,8 @@ const UNTIDY: &str = "\
 [profile   dev-sso  ]   # trailing comment\n\
 sso_session=my-sso\n\
 sso_account_id   =   111122223333\n\
-sso_role_name = ReadOnly ; why not\n\
+sso_role_name = ReadOnly\n\
+  ; why not (a comment: the AWS CLI keeps `;` after a value as part of it)\n\
 region\t=\tus-east-1\n\
 \n\
 [default]\n\
