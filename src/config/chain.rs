@@ -37,6 +37,9 @@ pub const MIN_DURATION_SECONDS: u32 = 1200;
 /// Longest `duration_seconds` STS allows (a role's maximum session duration can be at most 12 h).
 pub const MAX_DURATION_SECONDS: u32 = 43_200;
 
+/// The longest `duration_seconds` STS grants a role assumed with another role's credentials.
+pub const MAX_CHAINED_DURATION_SECONDS: u32 = 3600;
+
 /// Regions that `sts_regional_endpoints = legacy` sends to the global endpoint (botocore's
 /// `_LEGACY_GLOBAL_ENDPOINT_REGIONS`).
 const LEGACY_GLOBAL_REGIONS: [&str; 16] = [
@@ -208,7 +211,37 @@ pub(super) fn resolve_chain(
         current = source;
     };
     hops_from_target.reverse();
+    check_chaining_durations(config, &base, &hops_from_target)?;
     Ok(RoleChain { base, hops: hops_from_target, sts: sts_location(config, env)? })
+}
+
+/// Refuses a `duration_seconds` above an hour on a hop assumed with another role's credentials
+/// (an SSO role, or the hop before): STS refuses role chaining beyond 1 hour
+/// (`ValidationException`), so the call would only fail after the earlier calls were made.
+fn check_chaining_durations(
+    config: &LoadedConfig,
+    base: &ChainBase,
+    hops: &[AssumeRoleHop],
+) -> Result<(), ConfigError> {
+    for (index, hop) in hops.iter().enumerate() {
+        let chained = index > 0 || matches!(base, ChainBase::Sso { .. });
+        if let Some(seconds) = hop.duration_seconds.filter(|&s| chained && s > MAX_CHAINED_DURATION_SECONDS) {
+            let source = match index.checked_sub(1).map(|i| &hops[i]) {
+                Some(previous) => previous.to_string(),
+                None => base.to_string(),
+            };
+            return Err(ConfigError::InvalidValue {
+                profile: hop.profile.clone(),
+                key: "duration_seconds",
+                value: seconds.to_string(),
+                expected: format!(
+                    "at most {MAX_CHAINED_DURATION_SECONDS}: the role is assumed with the credentials of {source}, and AWS limits a role assumed with another role's credentials (role chaining) to 1 hour"
+                ),
+                path: config.path.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn profile<'a>(config: &'a LoadedConfig, name: &str, referenced_by: Option<&str>) -> Result<Profile<'a>, ConfigError> {

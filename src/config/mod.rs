@@ -771,6 +771,26 @@ source_profile = via-helper
         assert!(chain_error(&with_sso, "m").contains("sets mfa_serial, but a credential_process cannot ask"));
         let with_sso = format!("{HOPS}{}", hop("d", "source_profile = sso\nduration_seconds = 900"));
         assert!(chain_error(&with_sso, "d").contains("duration_seconds = 900 in profile `d`"));
+        // Role chaining (a hop assumed with role credentials) is capped at an hour; a hop on
+        // access keys is not chaining.
+        let with_sso = format!("{HOPS}{}", hop("c", "source_profile = sso\nduration_seconds = 3601"));
+        assert!(
+            chain_error(&with_sso, "c")
+                .contains("expected at most 3600: the role is assumed with the credentials of SSO role ReadOnly")
+        );
+        let keys = "[base]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s3cr3t\n";
+        let on_keys = format!(
+            "{}{}",
+            hop("k1", "source_profile = base\nduration_seconds = 7200"),
+            hop("k2", "source_profile = k1\nduration_seconds = 7200")
+        );
+        assert_eq!(chain_in(&on_keys, keys, &[], "k1").unwrap().hops[0].duration_seconds, Some(7200));
+        let err = chain_in(&on_keys, keys, &[], "k2").unwrap_err().to_string();
+        assert!(
+            err.contains("duration_seconds = 7200 in profile `k2`")
+                && err.contains("credentials of role arn:aws:iam::222222222222:role/k1"),
+            "{err}"
+        );
         let text = "[profile a]\nrole_arn = Admin\nsource_profile = a\n";
         assert!(chain_error(text, "a").contains("role_arn = Admin in profile `a`"));
         let text = format!("{}[profile b]\ncredential_process = /bin/other-tool\n", hop("a", "source_profile = b"));

@@ -280,9 +280,16 @@ fn sts_errors_map_to_the_failure_contract() {
         "{CONFIG}{CHAINS}[profile long]\nrole_arn = {ADMIN}\nsource_profile = dev-sso\nduration_seconds = 7200\n"
     ));
     env.login(8 * HOUR);
-    let line = env.run_err(&["--profile", "long"], 4);
-    assert!(line.contains("ValidationError: The requested DurationSeconds exceeds the 1 hour session limit"), "{line}");
-    assert!(line.contains("lower duration_seconds in profile `long`"), "{line}");
+    // Known from the config alone: refused before any call (STS would refuse it after the SSO one).
+    let line = env.run_err(&["--profile", "long"], 2);
+    assert_eq!(
+        line,
+        format!(
+            "aws-sso-credential-process: duration_seconds = 7200 in profile `long` (`{}`) is not valid: expected at most 3600: the role is assumed with the credentials of SSO role ReadOnly in account 111122223333 (profile `dev-sso`), and AWS limits a role assumed with another role's credentials (role chaining) to 1 hour",
+            env.aws_dir().join("config").display()
+        )
+    );
+    assert_eq!(env.fake.total_calls(), 0);
 }
 
 #[test]
