@@ -180,3 +180,95 @@ impl Memo {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{self, Resolved};
+
+    struct Setup {
+        home: tempfile::TempDir,
+        env: Environment,
+    }
+
+    fn setup(config_text: &str) -> Setup {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(home.path().join(".aws")).unwrap();
+        std::fs::write(home.path().join(".aws/config"), config_text).unwrap();
+        let env = Environment::from_vars([("HOME", home.path().to_str().unwrap())]);
+        Setup { home, env }
+    }
+
+    /// Resolves `profile` from the files and memoises it as the credential path does.
+    fn resolve_and_store(setup: &Setup, profile: &str, now: OffsetDateTime) -> (Memo, Resolved) {
+        let target = Target::Profile(Some(profile.to_owned()));
+        let memo = Memo::new(&setup.env, &target, Some(profile), &[]).unwrap();
+        let loaded = config::load(&setup.env, Some(profile)).unwrap();
+        let recording = setup.env.recording();
+        let resolved = config::resolve(&loaded, &recording, &target, &[]).unwrap();
+        memo.store(&resolved, &recording, now);
+        (memo, resolved)
+    }
+
+    fn lookup(env: &Environment, profile: &str) -> Option<Resolved> {
+        Memo::new(env, &Target::Profile(Some(profile.to_owned())), Some(profile), &[])?.lookup(env)
+    }
+
+    const CONFIG: &str = include_str!("../../examples/config");
+    fn later() -> OffsetDateTime {
+        crate::clock::now() + time::Duration::minutes(1)
+    }
+
+    #[test]
+    fn a_resolution_is_remembered_only_once_the_files_have_settled() {
+        let setup = setup(CONFIG);
+        let (memo, resolved) = resolve_and_store(&setup, "dev-sso", crate::clock::now());
+        assert!(!memo.path().exists(), "a file changed just now is not memoised");
+        assert_eq!(lookup(&setup.env, "dev-sso"), None);
+        let (memo, _) = resolve_and_store(&setup, "dev-sso", later());
+        assert!(memo.path().starts_with(setup.home.path().join(".cache/aws-sso-credential-process/resolved")));
+        assert_eq!(lookup(&setup.env, "dev-sso"), Some(resolved));
+        // Another request has its own memo.
+        assert_eq!(lookup(&setup.env, "legacy"), None);
+    }
+
+    #[test]
+    fn any_change_to_a_file_or_a_variable_read_is_a_miss() {
+        let setup = setup(CONFIG);
+        resolve_and_store(&setup, "prod-admin", later());
+        assert!(lookup(&setup.env, "prod-admin").is_some());
+        // The chain's STS region comes from AWS_REGION when set: resolution read it.
+        let with_region =
+            Environment::from_vars([("HOME", setup.home.path().to_str().unwrap()), ("AWS_REGION", "ap-south-1")]);
+        assert_eq!(lookup(&with_region, "prod-admin"), None);
+        // A credentials file appearing, and an edit of the same size, are misses.
+        let credentials = setup.home.path().join(".aws/credentials");
+        std::fs::write(&credentials, "[x]\n").unwrap();
+        assert_eq!(lookup(&setup.env, "prod-admin"), None);
+        std::fs::remove_file(&credentials).unwrap();
+        assert!(lookup(&setup.env, "prod-admin").is_some());
+        // An edit that keeps the size: its ctime differs once a tick of the file system's clock
+        // has passed (the memo was stored as if the file had settled, which it had not).
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let config = setup.home.path().join(".aws/config");
+        std::fs::write(&config, CONFIG.replace("444455556666", "444455556667")).unwrap();
+        assert_eq!(lookup(&setup.env, "prod-admin"), None);
+        // A damaged memo file is a miss too.
+        let (memo, _) = resolve_and_store(&setup, "prod-admin", later());
+        std::fs::write(memo.path(), b"{\"version\":").unwrap();
+        assert_eq!(lookup(&setup.env, "prod-admin"), None);
+    }
+
+    #[test]
+    fn a_chain_on_access_keys_is_never_written_down() {
+        let setup = setup("[profile a]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = base\n");
+        std::fs::write(
+            setup.home.path().join(".aws/credentials"),
+            "[base]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s3cr3t\n",
+        )
+        .unwrap();
+        let (memo, _) = resolve_and_store(&setup, "a", later());
+        assert!(!memo.path().exists());
+        assert_eq!(lookup(&setup.env, "a"), None);
+    }
+}

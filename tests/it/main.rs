@@ -39,6 +39,8 @@ mod formats;
 mod lifetime;
 /// The SSO session is gone: exit 3 and the exact `aws sso login` command.
 mod login_required;
+/// The config memo: a settled config is resolved without reading it, and any change is read.
+mod memo;
 /// Token close to expiry or expired: CreateToken, token file rewritten for the CLI.
 mod refresh;
 /// role_arn + source_profile: STS AssumeRole on top of SSO (or static keys), cached per hop.
