@@ -23,8 +23,9 @@ use std::path::{Path, PathBuf};
 use self::file::{ConfigFile, CredentialsFile, ParseError, Profile, SharedConfig};
 
 pub use self::chain::{
-    AssumeRoleHop, ChainBase, DEFAULT_SESSION_NAME, GLOBAL_STS_ENDPOINT, MAX_DURATION_SECONDS, MAX_HOPS,
-    MIN_DURATION_SECONDS, RoleChain, StaticKeys, StsLocation, helper_profile, sts_location,
+    AssumeRoleHop, ChainBase, DEFAULT_SESSION_NAME, GLOBAL_STS_ENDPOINT, MAX_CHAINED_DURATION_SECONDS,
+    MAX_DURATION_SECONDS, MAX_HOPS, MIN_DURATION_SECONDS, RoleChain, StaticKeys, StsLocation, helper_profile,
+    sts_location,
 };
 use crate::env::Environment;
 
