@@ -76,6 +76,11 @@ pub struct Property {
     pub value: Value,
     /// The 1-based line of the key in its file.
     pub line: usize,
+    /// The delimiter after the key: `=` or `:`.
+    pub delimiter: char,
+    /// Whether the key's line starts with a space or a tab (the CLI allows it where the line is
+    /// not a continuation; several SDKs take it for one).
+    pub indented: bool,
 }
 
 /// One section of an INI file, with the `[DEFAULT]` keys it lacks added (last, as configparser
@@ -265,6 +270,8 @@ struct RawOption<'t> {
     key: std::borrow::Cow<'t, str>,
     lines: Vec<&'t str>,
     line: usize,
+    delimiter: char,
+    indented: bool,
 }
 
 struct RawSection<'t> {
@@ -373,7 +380,13 @@ pub fn parse(bytes: &[u8]) -> Result<Ini, ParseError> {
             });
         }
         option = (!key.is_empty()).then_some(options.len());
-        options.push(RawOption { key, lines: vec![py_strip(&stripped[delimiter + 1..])], line: number });
+        options.push(RawOption {
+            key,
+            lines: vec![py_strip(&stripped[delimiter + 1..])],
+            line: number,
+            delimiter: if stripped.as_bytes()[delimiter] == b':' { ':' } else { '=' },
+            indented: line.starts_with([' ', '\t']),
+        });
     }
     if let Some((line, count)) = not_key_value {
         return Err(ParseError::NotKeyValue { line, count });
@@ -427,7 +440,13 @@ fn finish(sections: Vec<RawSection<'_>>, defaults: &[RawOption<'_>]) -> Result<I
             } else {
                 Value::Text(text)
             };
-            properties.push(Property { key: option.key.clone().into_owned(), value, line: option.line });
+            properties.push(Property {
+                key: option.key.clone().into_owned(),
+                value,
+                line: option.line,
+                delimiter: option.delimiter,
+                indented: option.indented,
+            });
         }
         out.push(Section { name: section.name.to_owned(), line: section.line, properties });
     }

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use super::profiles::Files;
 use super::tokens::TokenFile;
-use super::{Check, Diagnosis, Finding, Severity, Status, cli_cache, clock_skew, file_modes, profiles, tokens};
+use super::{
+    Check, Diagnosis, Finding, Severity, Status, cli_cache, clock_skew, file_modes, profiles, sdk_compatibility, tokens,
+};
 use crate::aws::{LAST_RESPONSE_FILE, LastResponse};
 use crate::config::file::{self, ConfigFile, CredentialsFile, SharedConfig};
 use crate::config::{self, ConfigError, Target};
@@ -114,6 +116,11 @@ pub(super) fn diagnose(invocation: &Invocation) -> Result<Diagnosis, Error> {
             continue;
         };
         match check {
+            Check::SdkCompatibility => {
+                let config = (files.config_path, &files.shared.config.ini);
+                let credentials = files.credentials_path.map(|path| (path, &files.shared.credentials.ini));
+                out.add(check, sdk_compatibility::check(config, credentials), None);
+            }
             Check::LegacyLayout => out.add(check, profiles::legacy_layout(files), None),
             Check::MissingRegistrationScopes => out.add(check, profiles::missing_registration_scopes(files), None),
             Check::RecursiveCredentialProcess => {

@@ -13,6 +13,7 @@ mod clock_skew;
 mod file_modes;
 mod gather;
 mod profiles;
+mod sdk_compatibility;
 mod tokens;
 
 use std::fmt::Write as _;
@@ -46,6 +47,8 @@ impl Severity {
 pub enum Check {
     /// The config or credentials file cannot be parsed.
     ConfigSyntax,
+    /// Something the AWS CLI reads in the files but the AWS SDKs read differently or not at all.
+    SdkCompatibility,
     /// A profile (or a `--start-url` command line) uses the legacy layout: no refresh token.
     LegacyLayout,
     /// An `[sso-session]` without `sso:account:access` in `sso_registration_scopes`.
@@ -72,8 +75,9 @@ pub enum Check {
 
 impl Check {
     /// Every check, in order.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::ConfigSyntax,
+        Self::SdkCompatibility,
         Self::LegacyLayout,
         Self::MissingRegistrationScopes,
         Self::RecursiveCredentialProcess,
@@ -91,6 +95,7 @@ impl Check {
     pub fn id(self) -> &'static str {
         match self {
             Self::ConfigSyntax => "config-syntax",
+            Self::SdkCompatibility => "sdk-compatibility",
             Self::LegacyLayout => "legacy-layout",
             Self::MissingRegistrationScopes => "missing-registration-scopes",
             Self::RecursiveCredentialProcess => "recursive-credential-process",
@@ -109,7 +114,8 @@ impl Check {
     fn needs_config(self) -> bool {
         matches!(
             self,
-            Self::LegacyLayout
+            Self::SdkCompatibility
+                | Self::LegacyLayout
                 | Self::MissingRegistrationScopes
                 | Self::RecursiveCredentialProcess
                 | Self::IgnoredCredentialProcess
