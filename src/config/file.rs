@@ -247,7 +247,8 @@ fn universal_lines(text: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(text);
     std::iter::from_fn(move || {
         let current = rest?;
-        match current.find(['\n', '\r']) {
+        // Both are ASCII, so a byte search cannot split a character.
+        match memchr::memchr2(b'\n', b'\r', current.as_bytes()) {
             Some(end) => {
                 let after = if current[end..].starts_with("\r\n") { end + 2 } else { end + 1 };
                 rest = Some(&current[after..]);
@@ -356,7 +357,7 @@ pub fn parse(bytes: &[u8]) -> Result<Ini, ParseError> {
         let Some(current) = current else {
             return Err(ParseError::MissingSectionHeader { line: number });
         };
-        let Some(delimiter) = stripped.find(['=', ':']) else {
+        let Some(delimiter) = memchr::memchr2(b'=', b':', stripped.as_bytes()) else {
             let (first, count) = not_key_value.unwrap_or((number, 0));
             not_key_value = Some((first, count + 1));
             continue;
