@@ -147,3 +147,54 @@ fn the_credentials_file_is_read_as_the_cli_reads_it_and_its_errors_name_it() {
         )
     );
 }
+
+/// `aws configure sso` writes a quoted header for a session name with spaces; the CLI reads it as
+/// the session `My Corp Ltd` (token file: SHA-1 of the name), and so do we.
+#[test]
+fn a_quoted_sso_session_name_works_as_in_the_aws_cli() {
+    let env = TestEnv::new();
+    env.write_config(
+        "[profile corp]\nsso_session = My Corp Ltd\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\n\
+         [sso-session 'My Corp Ltd']\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = us-east-1\n",
+    );
+    let session = env.fake.seed_session();
+    // sha1("My Corp Ltd")
+    let token = env.aws_dir().join("sso/cache/f4139c8382aab83f0e7aa489ffdab67031060fba.json");
+    env.write_token(&token, &token_document(&session, 8 * HOUR));
+    let document = env.run_ok(&["--profile", "corp"]);
+    assert_eq!(document["AccountId"], json!(ACCOUNT));
+    // The CLI's key: {"accountId", "roleName", "sessionName": "My Corp Ltd"}.
+    let cached = env.read_json(&env.cli_cache_file("32e1710493f6a9ed6c2b163593aa75deaf683c82"));
+    assert_eq!(cached["Credentials"]["AccessKeyId"], document["AccessKeyId"]);
+    let line = env.run_err(&["--profile", "nope"], USAGE);
+    assert!(line.contains("profile `nope` not found"), "{line}");
+}
+
+/// One unrelated profile with indented keys made the SDK's parser refuse the whole file; the CLI
+/// reads it, and so do we, for every profile.
+#[test]
+fn indented_keys_in_another_profile_break_nothing() {
+    let env = TestEnv::new();
+    env.login(8 * HOUR);
+    env.write_config(&format!(
+        "{CONFIG}\n[profile other]\n    role_arn = arn:aws:iam::444455556666:role/Admin\n    source_profile = dev-sso\n"
+    ));
+    let document = env.run_ok(&["--profile", "dev-sso"]);
+    assert_eq!(document["AccountId"], json!(ACCOUNT));
+}
+
+/// What the CLI refuses, we refuse, naming the line; the two files' errors name their file.
+#[test]
+fn a_file_the_cli_refuses_is_refused_with_its_line() {
+    let env = TestEnv::new();
+    env.write_config(&format!("{CONFIG}\n[profile dev-sso]\nregion = eu-west-1\n"));
+    let line = env.run_err(&["--profile", "dev-sso"], USAGE);
+    let config = env.aws_dir().join("config");
+    assert!(
+        line.ends_with(&format!(
+            "cannot read `{}`: line 37 repeats the section [profile dev-sso] of line 10; the AWS CLI refuses this file too (\"Unable to parse config file\")",
+            config.display()
+        )),
+        "{line}"
+    );
+}
