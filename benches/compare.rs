@@ -9,6 +9,9 @@
 //!   cache file (the floor: starting a process and reading one small file) and against
 //!   `aws configure export-credentials` on the same profile and cache; the cold paths against
 //!   the loopback fake (`fake-aws`): token valid with the role cache empty, and token refresh due.
+//! - A large config: the same hot path with the sample config in the middle of 6,000 generated
+//!   SSO profiles (about 0.85 MB, in a second temporary `HOME`), timed in the same rounds as the
+//!   hot path with the sample config, with its instructions and peak RSS, and the AWS CLI on it.
 //! - Instructions: `valgrind --tool=callgrind`, a count that does not move with the machine's load.
 //! - Peak RSS: `/usr/bin/time` (`%M`, as `-v` reports it), the largest of several runs.
 //! - 64 parallel cold callers with every AWS call taking 100 ms: wall time from the first spawn
@@ -17,8 +20,9 @@
 //!
 //! It prints a report and (unless `--quick` or `--no-write`) replaces the results section of
 //! `docs/benchmarks.md` with it. `--check` makes it exit non-zero when a target that does not
-//! depend on the machine's speed is missed (instructions, RSS, AWS calls per burst), so CI can
-//! run `--quick --check` without timed assertions.
+//! depend on the machine's speed is missed (instructions, RSS, AWS calls per burst, and the large
+//! config's instructions against the sample config's), so CI can run `--quick --check` without
+//! timed assertions.
 
 #![allow(
     clippy::print_stdout,
@@ -62,9 +66,29 @@ const MAX_HOT_VS_CAT: f64 = 2.0;
 const MIN_FASTER_THAN_CLI: f64 = 100.0;
 const MAX_HOT_INSTRUCTIONS: u64 = 1_500_000;
 const MAX_HOT_RSS_KIB: u64 = 8 * 1024;
+/// The large config's hot path against the sample config's: instructions (checked) and wall time
+/// (reported), at most this many times.
+const MAX_BIG_VS_SAMPLE: f64 = 1.3;
+/// The large config's hot path: peak RSS below this.
+const MAX_BIG_RSS_KIB: u64 = 8 * 1024;
 const MAX_PARALLEL_WALL: Duration = Duration::from_secs(2);
 const PARALLEL_CALLERS: usize = 64;
 const PARALLEL_LATENCY: Duration = Duration::from_millis(100);
+
+/// The large config: a big organisation's `aws-sso-util configure populate`, 1,500 accounts with
+/// four roles each, one profile per (account, role), all on the sample config's `my-sso` session;
+/// the sample config sits in the middle, so that looking up `dev-sso` does not get lucky by
+/// finding it first.
+const BIG_PROFILES: usize = 6_000;
+const BIG_ROLES: [&str; 4] = ["Admin", "ReadOnly", "PowerUser", "Billing"];
+const BIG_REGIONS: [&str; 4] = ["us-east-1", "eu-west-1", "us-west-2", "ap-southeast-2"];
+/// How the large config's rows are labelled.
+const BIG: &str = "6,000-profile config";
+/// The helper memoises its reading of the config files (in its cache folder under `HOME`), but
+/// only once they have been unchanged for a few seconds (at least 2 s: file-system timestamps may
+/// be that coarse). The run waits, once, until both configs are this old before the warm-up calls
+/// and everything measured; nothing rewrites a config after they are written.
+const CONFIG_SETTLE: Duration = Duration::from_millis(3_500);
 
 fn main() -> ExitCode {
     let options = match Options::parse(std::env::args().skip(1)) {
@@ -126,6 +150,17 @@ impl Options {
         if self.quick { Rounds { warmup: 1, runs: 3, rounds: 1 } } else { Rounds { warmup: 3, runs: 20, rounds: 1 } }
     }
 
+    /// The hot path with the large config, timed in the hot path's rounds: as many runs as the
+    /// other hot-path commands, fewer in a quick run.
+    fn big_per_round(&self) -> Option<PerRound> {
+        self.quick.then_some(PerRound { warmup: 3, runs: 15 })
+    }
+
+    /// The AWS CLI with the large config (about 0.7 s a run), timed in the hot path's rounds.
+    fn big_cli_per_round(&self) -> PerRound {
+        if self.quick { PerRound { warmup: 0, runs: 1 } } else { PerRound { warmup: 1, runs: 2 } }
+    }
+
     fn rss_runs(&self) -> usize {
         if self.quick { 2 } else { 5 }
     }
@@ -142,17 +177,47 @@ struct Rounds {
     rounds: u32,
 }
 
+impl Rounds {
+    fn per_round(self) -> PerRound {
+        PerRound { warmup: self.warmup, runs: self.runs }
+    }
+}
+
+/// Warm-up runs and timed runs of one command in one round.
+#[derive(Clone, Copy, PartialEq)]
+struct PerRound {
+    warmup: u32,
+    runs: u32,
+}
+
+/// Which temporary `HOME` a command runs in.
+#[derive(Clone, Copy, PartialEq)]
+enum Config {
+    /// `examples/config`.
+    Sample,
+    /// The sample config in the middle of 6,000 generated SSO profiles.
+    Big,
+}
+
 /// A command to time.
 struct Spec {
     name: String,
     argv: Vec<String>,
     /// Run before each timed run (not timed), to put the caches back.
     prepare: Option<Vec<String>>,
+    config: Config,
+    /// Its own warm-up and runs per round, instead of the run's.
+    per_round: Option<PerRound>,
 }
 
 impl Spec {
     fn new(name: impl Into<String>, argv: Vec<String>, prepare: Option<Vec<String>>) -> Self {
-        Self { name: name.into(), argv, prepare }
+        Self { name: name.into(), argv, prepare, config: Config::Sample, per_round: None }
+    }
+
+    /// The same command in the large config's `HOME`.
+    fn with_big_config(self, per_round: Option<PerRound>) -> Self {
+        Self { config: Config::Big, per_round, ..self }
     }
 }
 
@@ -189,7 +254,7 @@ fn run(options: &Options) -> Result<bool, String> {
     let tools = Tools::find()?;
     let builds = Build::all()?;
     let bench = Bench::set_up(&builds[0])?;
-    let cat = vec![tools.cat.clone(), bench.role_cache().display().to_string()];
+    let cat = vec![tools.cat.clone(), bench.sample.role_cache().display().to_string()];
     let cli = vec![
         tools.aws.clone(),
         "configure".into(),
@@ -199,20 +264,25 @@ fn run(options: &Options) -> Result<bool, String> {
         "--format".into(),
         "process".into(),
     ];
-    for build in &builds {
-        bench.check_same_credentials(&build.argv(SSO_PROFILE), &cli)?;
-    }
+    let ours: Vec<_> = builds.iter().map(|build| build.argv(SSO_PROFILE)).collect();
+    bench.sample.check_same_credentials(&ours, &cli)?;
+    bench.big.check_same_credentials(&ours, &cli)?;
+    bench.warm_up(&ours)?;
 
-    let cold_prepare = bench.prepare_script("cold", State::ColdTokenValid)?;
-    let refresh_prepare = bench.prepare_script("refresh", State::ColdRefreshDue)?;
+    let cold_prepare = bench.sample.prepare_script("cold", State::ColdTokenValid)?;
+    let refresh_prepare = bench.sample.prepare_script("refresh", State::ColdRefreshDue)?;
     let floor_spec = Spec::new("`cat` of the cache file", cat.clone(), None);
     let mut hot_specs = vec![floor_spec];
     let mut cold_specs = Vec::new();
     for build in &builds {
         let label = build.label;
-        hot_specs.push(Spec::new(format!("ours {label}, hot path"), build.argv(SSO_PROFILE), None));
-        hot_specs.push(Spec::new(format!("ours {label}, hot path, role chain"), build.argv(CHAIN_PROFILE), None));
         let sso = build.argv(SSO_PROFILE);
+        hot_specs.push(Spec::new(format!("ours {label}, hot path"), sso.clone(), None));
+        hot_specs.push(Spec::new(format!("ours {label}, hot path, role chain"), build.argv(CHAIN_PROFILE), None));
+        hot_specs.push(
+            Spec::new(format!("ours {label}, hot path, {BIG}"), sso.clone(), None)
+                .with_big_config(options.big_per_round()),
+        );
         cold_specs.push(Spec::new(format!("ours {label}, cold: token valid"), sso.clone(), Some(cold_prepare.clone())));
         cold_specs.push(Spec::new(
             format!("ours {label}, cold: token refresh due"),
@@ -220,36 +290,51 @@ fn run(options: &Options) -> Result<bool, String> {
             Some(refresh_prepare.clone()),
         ));
     }
-    println!("== wall time (hyperfine), hot path and `cat`");
+    hot_specs.push(
+        Spec::new(format!("`aws configure export-credentials`, {BIG}"), cli.clone(), None)
+            .with_big_config(Some(options.big_cli_per_round())),
+    );
+    println!("== wall time (hyperfine), hot path with the sample and the {BIG}, `cat`, the AWS CLI with the {BIG}");
     let mut hot = bench.interleaved(&tools, &hot_specs, options.hot_rounds())?.into_iter();
     println!("== wall time (hyperfine), cold paths");
     let mut cold = bench.interleaved(&tools, &cold_specs, options.cold_rounds())?.into_iter();
     println!("== wall time (hyperfine), the AWS CLI");
     let cli_spec = Spec::new("`aws configure export-credentials`", cli.clone(), None);
     let cli_timing = bench.interleaved(&tools, &[cli_spec], options.cli_rounds())?.remove(0);
-    bench.set_state(State::Hot)?;
-    let floor = hot.next().expect("the floor was timed");
+    bench.sample.set_state(State::Hot)?;
+    let next = |timings: &mut std::vec::IntoIter<Timing>| timings.next().expect("every command was timed");
+    let floor = next(&mut hot);
 
     println!("== instructions (callgrind) and peak RSS (/usr/bin/time) of `cat` and the AWS CLI");
-    let cat_instructions = bench.callgrind(&tools, &cat)?;
-    let cat_rss = bench.peak_rss(&tools, &cat, State::Hot, options.rss_runs())?;
-    let cli_rss = bench.peak_rss(&tools, &cli, State::Hot, options.rss_runs())?;
+    let cat_instructions = bench.sample.callgrind(&tools, &cat)?;
+    let cat_rss = bench.sample.peak_rss(&tools, &cat, State::Hot, options.rss_runs())?;
+    let cli_rss = bench.sample.peak_rss(&tools, &cli, State::Hot, options.rss_runs())?;
 
     let mut measured = Vec::new();
     for build in builds {
         println!("== {} build: {}", build.label, build.path);
         let sso = build.argv(SSO_PROFILE);
         let chain = build.argv(CHAIN_PROFILE);
-        let next = |timings: &mut std::vec::IntoIter<Timing>| timings.next().expect("every command was timed");
         let timings = [next(&mut hot), next(&mut hot), next(&mut cold), next(&mut cold)];
-        let instructions = [bench.callgrind(&tools, &sso)?, bench.callgrind(&tools, &chain)?];
         let runs = options.rss_runs();
+        // A warm-up call of this build in each `HOME` before counting, in case its memo differs
+        // from the other build's.
+        for home in [&bench.sample, &bench.big] {
+            home.set_state(State::Hot)?;
+            home.run_ok(&sso)?;
+        }
+        let instructions = [bench.sample.callgrind(&tools, &sso)?, bench.sample.callgrind(&tools, &chain)?];
         let rss = [
-            bench.peak_rss(&tools, &sso, State::Hot, runs)?,
-            bench.peak_rss(&tools, &chain, State::Hot, runs)?,
-            bench.peak_rss(&tools, &sso, State::ColdTokenValid, runs)?,
-            bench.peak_rss(&tools, &sso, State::ColdRefreshDue, runs)?,
+            bench.sample.peak_rss(&tools, &sso, State::Hot, runs)?,
+            bench.sample.peak_rss(&tools, &chain, State::Hot, runs)?,
+            bench.sample.peak_rss(&tools, &sso, State::ColdTokenValid, runs)?,
+            bench.sample.peak_rss(&tools, &sso, State::ColdRefreshDue, runs)?,
         ];
+        let big = BigConfig {
+            timing: next(&mut hot),
+            instructions: bench.big.callgrind(&tools, &sso)?,
+            rss: bench.big.peak_rss(&tools, &sso, State::Hot, runs)?,
+        };
         let bursts = [
             bench.parallel_bursts(&build, "token valid, role cache empty", State::ColdTokenValid, options.bursts())?,
             bench.parallel_bursts(
@@ -259,16 +344,19 @@ fn run(options: &Options) -> Result<bool, String> {
                 options.bursts(),
             )?,
         ];
-        bench.set_state(State::Hot)?;
+        bench.sample.set_state(State::Hot)?;
         let size = fs::metadata(&build.path).map_err(|e| format!("{}: {e}", build.path))?.len();
-        measured.push(Measured { build, timings, instructions, rss, bursts, size });
+        measured.push(Measured { build, timings, instructions, rss, bursts, size, big });
     }
+    let cli_big = next(&mut hot);
 
     let results = Results {
         machine: Machine::describe(&tools),
         options,
         floor,
         cli: cli_timing,
+        cli_big,
+        big_config_size: bench.big_config_size,
         cat_instructions,
         cat_rss,
         cli_rss,
@@ -343,16 +431,22 @@ impl State {
     }
 }
 
-/// A temporary `HOME` with the sample config, and the loopback fake it talks to.
+/// The two temporary `HOME`s, one with the sample config and one with the large config, and the
+/// loopback fake they talk to.
 struct Bench {
-    home: tempfile::TempDir,
+    sample: Home,
+    big: Home,
+    /// The large config's size in bytes.
+    big_config_size: usize,
+    /// When the last config file was written.
+    configs_written: Instant,
     fake: FakeAws,
-    env: Vec<(String, String)>,
 }
 
 impl Bench {
+    /// Writes both configs, then fills the caches through the helper from the fake, as a user's
+    /// first call does.
     fn set_up(build: &Build) -> Result<Self, String> {
-        let home = tempfile::tempdir().map_err(|e| format!("temporary HOME: {e}"))?;
         let fake = FakeAws::start();
         fake.assign_role(ACCOUNT, ROLE);
         fake.add_role(CHAIN_ROLE_ARN, TrustPolicy::trusting(FakeAws::sso_principal(ACCOUNT, ROLE)));
@@ -361,38 +455,12 @@ impl Bench {
         fake.set_role_session_duration(Duration::from_secs(12 * 3600));
         fake.set_refresh_policy(RefreshPolicy::Keep);
         let url = fake.url();
-        // A small, fixed environment like a login shell's (the helper's start-up cost grows with
-        // the environment's size, so it is the same on every machine), plus the fake's endpoints.
-        // No LANG: `cat` would load locale files (about 0.2 ms), raising the floor we compare with.
-        let env = [
-            ("HOME", home.path().display().to_string()),
-            ("PATH", "/usr/local/bin:/usr/bin:/bin".into()),
-            ("USER", "bench".into()),
-            ("LOGNAME", "bench".into()),
-            ("SHELL", "/bin/bash".into()),
-            ("TERM", "xterm-256color".into()),
-            ("PWD", home.path().display().to_string()),
-            ("AWS_ENDPOINT_URL_SSO", url.clone()),
-            ("AWS_ENDPOINT_URL_SSO_OIDC", url.clone()),
-            ("AWS_ENDPOINT_URL_STS", url),
-            // Nothing may reach real AWS: the metadata service is off, and everything else would
-            // go through a proxy that refuses connections.
-            ("AWS_EC2_METADATA_DISABLED", "true".into()),
-            ("HTTPS_PROXY", "http://127.0.0.1:9".into()),
-            ("NO_PROXY", "127.0.0.1,localhost".into()),
-            ("AWS_PAGER", String::new()),
-        ]
-        .into_iter()
-        .map(|(name, value)| (name.to_owned(), value))
-        .collect();
-        let bench = Self { home, fake, env };
+        let big_config = big_config();
+        let sample = Home::new(CONFIG, &url)?;
+        let big = Home::new(&big_config, &url)?;
+        let configs_written = Instant::now();
+        let bench = Self { sample, big, big_config_size: big_config.len(), configs_written, fake };
 
-        let aws_dir = bench.aws_dir();
-        for dir in [aws_dir.join("sso/cache"), aws_dir.join("cli/cache"), bench.scratch()] {
-            fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        }
-        set_private(&aws_dir)?;
-        fs::write(aws_dir.join("config"), CONFIG).map_err(|e| format!("config: {e}"))?;
         let session = bench.fake.seed_session();
         let token = |expires_in: time::Duration| {
             json!({
@@ -407,25 +475,234 @@ impl Bench {
             })
             .to_string()
         };
-        write(&bench.scratch().join(State::ColdTokenValid.token_copy()), &token(time::Duration::hours(8)))?;
-        write(&bench.scratch().join(State::ColdRefreshDue.token_copy()), &token(-time::Duration::minutes(1)))?;
+        for home in [&bench.sample, &bench.big] {
+            write(&home.scratch().join(State::ColdTokenValid.token_copy()), &token(time::Duration::hours(8)))?;
+            write(&home.scratch().join(State::ColdRefreshDue.token_copy()), &token(-time::Duration::minutes(1)))?;
+        }
 
         // Fill the caches the way a user's first call does: through the helper, from the fake.
-        bench.set_state(State::ColdTokenValid)?;
+        bench.sample.set_state(State::ColdTokenValid)?;
         for profile in [SSO_PROFILE, CHAIN_PROFILE] {
-            bench.run_ok(&build.argv(profile))?;
+            bench.sample.run_ok(&build.argv(profile))?;
         }
-        // Kept to restore the hot state from.
-        fs::copy(bench.role_cache(), bench.hot_role_cache_copy()).map_err(|e| format!("role cache copy: {e}"))?;
+        // Kept to restore the hot state from, in both `HOME`s: the large config's `dev-sso` is
+        // the same profile, so its cached credentials are the same.
+        for home in [&bench.sample, &bench.big] {
+            fs::copy(bench.sample.role_cache(), home.hot_role_cache_copy())
+                .map_err(|e| format!("role cache copy: {e}"))?;
+        }
         Ok(bench)
     }
 
+    /// Waits, once, until the config files are old enough to be memoised (the helper memoises
+    /// only files that have been unchanged for a while), then makes a warm-up call of each of
+    /// `ours` in each `HOME`, so that every measured call finds its memo.
+    fn warm_up(&self, ours: &[Vec<String>]) -> Result<(), String> {
+        let settle = CONFIG_SETTLE.saturating_sub(self.configs_written.elapsed());
+        println!("== waiting {:.1} s until the config files are old enough to be memoised", settle.as_secs_f64());
+        std::thread::sleep(settle);
+        for home in [&self.sample, &self.big] {
+            home.set_state(State::Hot)?;
+            for argv in ours {
+                home.run_ok(argv)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn home(&self, config: Config) -> &Home {
+        match config {
+            Config::Sample => &self.sample,
+            Config::Big => &self.big,
+        }
+    }
+
+    /// Times `specs` with hyperfine in `rounds` rounds, each round one hyperfine run of every
+    /// spec, in an order rotated by one each round; all runs of a spec are pooled. Within a
+    /// round, the commands next to each other that share a `HOME` and a number of runs share one
+    /// hyperfine run (hyperfine has one environment and one number of runs for all).
+    fn interleaved(&self, tools: &Tools, specs: &[Spec], rounds: Rounds) -> Result<Vec<Timing>, String> {
+        let mut times: Vec<Vec<f64>> = vec![Vec::new(); specs.len()];
+        let key = |i: usize| (specs[i].config, specs[i].per_round.unwrap_or(rounds.per_round()));
+        for round in 0..rounds.rounds as usize {
+            let order: Vec<usize> = (0..specs.len()).map(|i| (i + round) % specs.len()).collect();
+            for group in order.chunk_by(|&a, &b| key(a) == key(b)) {
+                let (config, per_round) = key(group[0]);
+                self.hyperfine(tools, specs, group, config, per_round, &mut times)?;
+            }
+            println!("   round {} of {}", round + 1, rounds.rounds);
+        }
+        specs.iter().zip(times).map(|(spec, times)| Timing::of(&spec.name, times)).collect()
+    }
+
+    /// One hyperfine run of `specs[i]` for each `i` in `order`, in that order, in `config`'s
+    /// `HOME`; adds the run times to `times[i]`.
+    fn hyperfine(
+        &self,
+        tools: &Tools,
+        specs: &[Spec],
+        order: &[usize],
+        config: Config,
+        per_round: PerRound,
+        times: &mut [Vec<f64>],
+    ) -> Result<(), String> {
+        let export = self.sample.scratch().join("hyperfine.json");
+        let join = |argv: &[String]| shlex::try_join(argv.iter().map(String::as_str)).map_err(|e| e.to_string());
+        let mut command = self.home(config).command(&[tools.hyperfine.as_str()]);
+        command.args(["-N", "--style", "none", "--warmup", &per_round.warmup.to_string()]);
+        command.args(["--runs", &per_round.runs.to_string()]).arg("--export-json").arg(&export);
+        // Output goes to /dev/null: a pipe nobody reads would block the command.
+        command.args(["--output", "null"]);
+        for &i in order {
+            if let Some(prepare) = &specs[i].prepare {
+                command.arg("--prepare").arg(join(prepare)?);
+            }
+        }
+        for &i in order {
+            command.arg("--command-name").arg(&specs[i].name);
+        }
+        for &i in order {
+            command.arg(join(&specs[i].argv)?);
+        }
+        let output = command.output().map_err(|e| format!("hyperfine: {e}"))?;
+        if !output.status.success() {
+            return Err(format!("hyperfine failed: {}", String::from_utf8_lossy(&output.stderr).trim()));
+        }
+        let exported: Value = serde_json::from_slice(&fs::read(&export).map_err(|e| format!("hyperfine export: {e}"))?)
+            .map_err(|e| format!("hyperfine export: {e}"))?;
+        for (result, &i) in exported["results"].as_array().into_iter().flatten().zip(order) {
+            if result["exit_codes"].as_array().is_some_and(|codes| codes.iter().any(|c| c != &json!(0))) {
+                return Err(format!("{}: a run exited non-zero", specs[i].name));
+            }
+            let run_times = result["times"].as_array().ok_or("hyperfine export has no times")?;
+            times[i].extend(run_times.iter().filter_map(Value::as_f64));
+        }
+        Ok(())
+    }
+
+    /// `bursts` times, in the sample config's `HOME`: caches set to `state`, every AWS call slowed
+    /// to 100 ms, 64 copies started at once; the wall time until the last one exits, and the AWS
+    /// calls they made.
+    fn parallel_bursts(&self, build: &Build, name: &str, state: State, bursts: usize) -> Result<Bursts, String> {
+        println!("   {name}: {bursts} bursts");
+        self.fake.set_latency(PARALLEL_LATENCY);
+        let mut walls = Vec::new();
+        let mut calls = Vec::new();
+        for _ in 0..bursts {
+            self.sample.set_state(state)?;
+            let before = (self.fake.calls(Route::CreateToken), self.fake.calls(Route::GetRoleCredentials));
+            let started = Instant::now();
+            let children = (0..PARALLEL_CALLERS)
+                .map(|_| {
+                    self.sample
+                        .command(&build.argv(SSO_PROFILE))
+                        .stdout(Stdio::piped())
+                        .stderr(Stdio::piped())
+                        .spawn()
+                        .map_err(|e| format!("spawn: {e}"))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let outputs = children.into_iter().map(|child| child.wait_with_output()).collect::<Result<Vec<_>, _>>();
+            walls.push(started.elapsed());
+            for output in outputs.map_err(|e| format!("wait: {e}"))? {
+                let printed: Option<Value> = serde_json::from_slice(&output.stdout).ok();
+                if !output.status.success() || printed.is_none_or(|doc| doc["Version"] != json!(1)) {
+                    return Err(format!(
+                        "a parallel caller failed: {}",
+                        String::from_utf8_lossy(&output.stderr).trim()
+                    ));
+                }
+            }
+            calls.push((
+                self.fake.calls(Route::CreateToken) - before.0,
+                self.fake.calls(Route::GetRoleCredentials) - before.1,
+            ));
+        }
+        self.fake.set_latency(Duration::ZERO);
+        walls.sort();
+        Ok(Bursts {
+            name: name.to_owned(),
+            expected_refreshes: usize::from(state == State::ColdRefreshDue),
+            walls,
+            calls,
+        })
+    }
+}
+
+/// The large config: `BIG_PROFILES` generated SSO profiles as `aws-sso-util configure populate`
+/// writes them, with the sample config (its `[sso-session my-sso]`, `dev-sso`, `prod-admin`, …)
+/// in the middle.
+fn big_config() -> String {
+    let mut text = String::with_capacity(BIG_PROFILES * 150 + CONFIG.len());
+    for n in 0..BIG_PROFILES {
+        if n == BIG_PROFILES / 2 {
+            text.push_str(CONFIG);
+            text.push('\n');
+        }
+        let account = n / BIG_ROLES.len() + 1;
+        let role = BIG_ROLES[n % BIG_ROLES.len()];
+        let _ = write!(
+            text,
+            "[profile Account-{account}.{role}]\nsso_session = my-sso\nsso_account_id = {:012}\n\
+             sso_role_name = {role}\nregion = {}\noutput = json\n\n",
+            200_000_000_000 + account * 7_919,
+            BIG_REGIONS[account % BIG_REGIONS.len()],
+        );
+    }
+    text
+}
+
+/// A temporary `HOME` with a config, the SSO and CLI caches, a scratch folder for the run's own
+/// files, and the environment commands run with there.
+struct Home {
+    dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+}
+
+impl Home {
+    /// Creates the folders and writes `~/.aws/config`; nothing rewrites it after this.
+    fn new(config: &str, fake_url: &str) -> Result<Self, String> {
+        let dir = tempfile::tempdir().map_err(|e| format!("temporary HOME: {e}"))?;
+        // A small, fixed environment like a login shell's (the helper's start-up cost grows with
+        // the environment's size, so it is the same on every machine), plus the fake's endpoints.
+        // No LANG: `cat` would load locale files (about 0.2 ms), raising the floor we compare with.
+        let env = [
+            ("HOME", dir.path().display().to_string()),
+            ("PATH", "/usr/local/bin:/usr/bin:/bin".into()),
+            ("USER", "bench".into()),
+            ("LOGNAME", "bench".into()),
+            ("SHELL", "/bin/bash".into()),
+            ("TERM", "xterm-256color".into()),
+            ("PWD", dir.path().display().to_string()),
+            ("AWS_ENDPOINT_URL_SSO", fake_url.to_owned()),
+            ("AWS_ENDPOINT_URL_SSO_OIDC", fake_url.to_owned()),
+            ("AWS_ENDPOINT_URL_STS", fake_url.to_owned()),
+            // Nothing may reach real AWS: the metadata service is off, and everything else would
+            // go through a proxy that refuses connections.
+            ("AWS_EC2_METADATA_DISABLED", "true".into()),
+            ("HTTPS_PROXY", "http://127.0.0.1:9".into()),
+            ("NO_PROXY", "127.0.0.1,localhost".into()),
+            ("AWS_PAGER", String::new()),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect();
+        let home = Self { dir, env };
+        let aws_dir = home.aws_dir();
+        for dir in [aws_dir.join("sso/cache"), aws_dir.join("cli/cache"), home.scratch()] {
+            fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        set_private(&aws_dir)?;
+        write(&aws_dir.join("config"), config)?;
+        Ok(home)
+    }
+
     fn aws_dir(&self) -> PathBuf {
-        self.home.path().join(".aws")
+        self.dir.path().join(".aws")
     }
 
     fn scratch(&self) -> PathBuf {
-        self.home.path().join("bench")
+        self.dir.path().join("bench")
     }
 
     fn role_cache(&self) -> PathBuf {
@@ -458,7 +735,8 @@ impl Bench {
         }
     }
 
-    /// A shell script that puts the caches into `state`, for hyperfine's `--prepare`.
+    /// A shell script that puts the caches into `state`, for hyperfine's `--prepare`. It touches
+    /// only the caches, never the config.
     fn prepare_script(&self, name: &str, state: State) -> Result<Vec<String>, String> {
         let quote =
             |path: PathBuf| shlex::try_quote(&path.display().to_string()).map(|q| q.into_owned()).unwrap_or_default();
@@ -479,7 +757,7 @@ impl Bench {
             .args(argv[1..].iter().map(AsRef::as_ref))
             .env_clear()
             .envs(self.env.iter().cloned())
-            .current_dir(self.home.path());
+            .current_dir(self.dir.path());
         command.stdin(Stdio::null());
         command
     }
@@ -498,61 +776,22 @@ impl Bench {
         String::from_utf8(output.stdout).map_err(|_| format!("`{shown}` printed non-UTF-8"))
     }
 
-    /// Both print the same credentials from the same cache, so the comparison is like for like.
-    fn check_same_credentials(&self, ours: &[String], cli: &[String]) -> Result<(), String> {
+    /// Each of `ours` and the AWS CLI print the same credentials from the same cache, so the
+    /// comparison is like for like.
+    fn check_same_credentials(&self, ours: &[Vec<String>], cli: &[String]) -> Result<(), String> {
         self.set_state(State::Hot)?;
         let parse = |text: String| serde_json::from_str::<Value>(&text).map_err(|e| format!("not JSON: {e}"));
-        let (a, b) = (parse(self.run_ok(ours)?)?, parse(self.run_ok(cli)?)?);
-        if a["AccessKeyId"] != b["AccessKeyId"] || a["Expiration"].is_null() || b["Version"] != json!(1) {
-            return Err(format!(
-                "the AWS CLI did not print the cached credentials we did (ours {}, CLI {})",
-                a["AccessKeyId"], b["AccessKeyId"]
-            ));
+        let theirs = parse(self.run_ok(cli)?)?;
+        for argv in ours {
+            let a = parse(self.run_ok(argv)?)?;
+            if a["AccessKeyId"] != theirs["AccessKeyId"] || a["Expiration"].is_null() || theirs["Version"] != json!(1) {
+                return Err(format!(
+                    "the AWS CLI did not print the cached credentials we did (ours {}, CLI {})",
+                    a["AccessKeyId"], theirs["AccessKeyId"]
+                ));
+            }
         }
         Ok(())
-    }
-
-    /// Times `specs` with hyperfine in `rounds` rounds, each round one hyperfine run of every
-    /// spec, in an order rotated by one each round; all runs of a spec are pooled.
-    fn interleaved(&self, tools: &Tools, specs: &[Spec], rounds: Rounds) -> Result<Vec<Timing>, String> {
-        let export = self.scratch().join("hyperfine.json");
-        let join = |argv: &[String]| shlex::try_join(argv.iter().map(String::as_str)).map_err(|e| e.to_string());
-        let mut times: Vec<Vec<f64>> = vec![Vec::new(); specs.len()];
-        for round in 0..rounds.rounds as usize {
-            let order: Vec<usize> = (0..specs.len()).map(|i| (i + round) % specs.len()).collect();
-            let mut command = self.command(&[tools.hyperfine.as_str()]);
-            command.args(["-N", "--style", "none", "--warmup", &rounds.warmup.to_string()]);
-            command.args(["--runs", &rounds.runs.to_string()]).arg("--export-json").arg(&export);
-            // Output goes to /dev/null: a pipe nobody reads would block the command.
-            command.args(["--output", "null"]);
-            for &i in &order {
-                if let Some(prepare) = &specs[i].prepare {
-                    command.arg("--prepare").arg(join(prepare)?);
-                }
-            }
-            for &i in &order {
-                command.arg("--command-name").arg(&specs[i].name);
-            }
-            for &i in &order {
-                command.arg(join(&specs[i].argv)?);
-            }
-            let output = command.output().map_err(|e| format!("hyperfine: {e}"))?;
-            if !output.status.success() {
-                return Err(format!("hyperfine failed: {}", String::from_utf8_lossy(&output.stderr).trim()));
-            }
-            let exported: Value =
-                serde_json::from_slice(&fs::read(&export).map_err(|e| format!("hyperfine export: {e}"))?)
-                    .map_err(|e| format!("hyperfine export: {e}"))?;
-            for (result, &i) in exported["results"].as_array().into_iter().flatten().zip(&order) {
-                if result["exit_codes"].as_array().is_some_and(|codes| codes.iter().any(|c| c != &json!(0))) {
-                    return Err(format!("{}: a run exited non-zero", specs[i].name));
-                }
-                let run_times = result["times"].as_array().ok_or("hyperfine export has no times")?;
-                times[i].extend(run_times.iter().filter_map(Value::as_f64));
-            }
-            println!("   round {} of {}", round + 1, rounds.rounds);
-        }
-        specs.iter().zip(times).map(|(spec, times)| Timing::of(&spec.name, times)).collect()
     }
 
     fn callgrind(&self, tools: &Tools, argv: &[String]) -> Result<u64, String> {
@@ -587,52 +826,6 @@ impl Bench {
             peak = peak.max(kib);
         }
         Ok(peak)
-    }
-
-    /// `bursts` times: caches set to `state`, every AWS call slowed to 100 ms, 64 copies started
-    /// at once; the wall time until the last one exits, and the AWS calls they made.
-    fn parallel_bursts(&self, build: &Build, name: &str, state: State, bursts: usize) -> Result<Bursts, String> {
-        println!("   {name}: {bursts} bursts");
-        self.fake.set_latency(PARALLEL_LATENCY);
-        let mut walls = Vec::new();
-        let mut calls = Vec::new();
-        for _ in 0..bursts {
-            self.set_state(state)?;
-            let before = (self.fake.calls(Route::CreateToken), self.fake.calls(Route::GetRoleCredentials));
-            let started = Instant::now();
-            let children = (0..PARALLEL_CALLERS)
-                .map(|_| {
-                    self.command(&build.argv(SSO_PROFILE))
-                        .stdout(Stdio::piped())
-                        .stderr(Stdio::piped())
-                        .spawn()
-                        .map_err(|e| format!("spawn: {e}"))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let outputs = children.into_iter().map(|child| child.wait_with_output()).collect::<Result<Vec<_>, _>>();
-            walls.push(started.elapsed());
-            for output in outputs.map_err(|e| format!("wait: {e}"))? {
-                let printed: Option<Value> = serde_json::from_slice(&output.stdout).ok();
-                if !output.status.success() || printed.is_none_or(|doc| doc["Version"] != json!(1)) {
-                    return Err(format!(
-                        "a parallel caller failed: {}",
-                        String::from_utf8_lossy(&output.stderr).trim()
-                    ));
-                }
-            }
-            calls.push((
-                self.fake.calls(Route::CreateToken) - before.0,
-                self.fake.calls(Route::GetRoleCredentials) - before.1,
-            ));
-        }
-        self.fake.set_latency(Duration::ZERO);
-        walls.sort();
-        Ok(Bursts {
-            name: name.to_owned(),
-            expected_refreshes: usize::from(state == State::ColdRefreshDue),
-            walls,
-            calls,
-        })
     }
 }
 
@@ -697,6 +890,26 @@ struct Measured {
     /// Token valid; token refresh due.
     bursts: [Bursts; 2],
     size: u64,
+    big: BigConfig,
+}
+
+/// The hot path (`dev-sso`, valid cached role credentials) with the large config.
+struct BigConfig {
+    timing: Timing,
+    instructions: u64,
+    /// Peak RSS (KiB).
+    rss: u64,
+}
+
+impl Measured {
+    /// The large config's hot path against the sample config's: wall time (medians).
+    fn big_time_ratio(&self) -> f64 {
+        self.big.timing.median / self.timings[0].median
+    }
+
+    fn big_instructions_ratio(&self) -> f64 {
+        self.big.instructions as f64 / self.instructions[0] as f64
+    }
 }
 
 const RSS_ROWS: [&str; 4] = ["hot path", "hot path, role chain", "cold: token valid", "cold: token refresh due"];
@@ -798,6 +1011,10 @@ struct Results<'a> {
     options: &'a Options,
     floor: Timing,
     cli: Timing,
+    /// The AWS CLI with the large config.
+    cli_big: Timing,
+    /// The large config's size in bytes.
+    big_config_size: usize,
     cat_instructions: u64,
     cat_rss: u64,
     cli_rss: u64,
@@ -850,6 +1067,30 @@ fn targets() -> Vec<Target> {
                 let most = m.rss[0].max(m.rss[1]);
                 (mib(most), most <= MAX_HOT_RSS_KIB)
             },
+        },
+        Target {
+            what: "Hot path with the 6,000-profile config vs the sample config, wall time (medians)",
+            goal: format!("≤ {MAX_BIG_VS_SAMPLE}×"),
+            depends_on_speed: true,
+            measure: |_, m| {
+                let ratio = m.big_time_ratio();
+                (format!("{ratio:.2}×"), ratio <= MAX_BIG_VS_SAMPLE)
+            },
+        },
+        Target {
+            what: "Hot path with the 6,000-profile config vs the sample config, instructions",
+            goal: format!("≤ {MAX_BIG_VS_SAMPLE}×"),
+            depends_on_speed: false,
+            measure: |_, m| {
+                let ratio = m.big_instructions_ratio();
+                (format!("{ratio:.2}× ({:.2} M)", m.big.instructions as f64 / 1e6), ratio <= MAX_BIG_VS_SAMPLE)
+            },
+        },
+        Target {
+            what: "Hot path with the 6,000-profile config, peak RSS",
+            goal: "< 8 MiB".into(),
+            depends_on_speed: false,
+            measure: |_, m| (mib(m.big.rss), m.big.rss < MAX_BIG_RSS_KIB),
         },
         Target {
             what: "64 parallel cold callers, 100 ms per AWS call (slowest burst)",
@@ -907,7 +1148,12 @@ impl Results<'_> {
             out,
             "| Command | Median | Mean ± σ | Min … max | Runs | Median vs `cat` |\n|---|---|---|---|---|---|"
         );
-        let timings = self.builds.iter().flat_map(|m| m.timings.iter()).chain([&self.floor, &self.cli]);
+        // Each build's hot paths (the large config's after the sample config's), then its cold paths.
+        let timings = self
+            .builds
+            .iter()
+            .flat_map(|m| m.timings[..2].iter().chain([&m.big.timing]).chain(&m.timings[2..]))
+            .chain([&self.floor, &self.cli, &self.cli_big]);
         for t in timings {
             let _ = writeln!(
                 out,
@@ -929,6 +1175,7 @@ impl Results<'_> {
             for (row, count) in RSS_ROWS.iter().zip(m.instructions) {
                 let _ = writeln!(out, "| ours {}, {row} | {} |", m.build.label, thousands(count));
             }
+            let _ = writeln!(out, "| ours {}, hot path, {BIG} | {} |", m.build.label, thousands(m.big.instructions));
         }
         let _ = writeln!(out, "| `cat` of the cache file | {} |", thousands(self.cat_instructions));
 
@@ -938,9 +1185,48 @@ impl Results<'_> {
             for (row, kib) in RSS_ROWS.iter().zip(m.rss) {
                 let _ = writeln!(out, "| ours {}, {row} | {} |", m.build.label, mib(kib));
             }
+            let _ = writeln!(out, "| ours {}, hot path, {BIG} | {} |", m.build.label, mib(m.big.rss));
         }
         let _ = writeln!(out, "| `cat` of the cache file | {} |", mib(self.cat_rss));
         let _ = writeln!(out, "| `aws configure export-credentials` | {} |", mib(self.cli_rss));
+
+        let _ = writeln!(
+            out,
+            "\n#### Hot path with a large config: {} SSO profiles ({:.2} MB) against the sample config\n",
+            thousands(BIG_PROFILES as u64),
+            self.big_config_size as f64 / 1e6
+        );
+        let _ = writeln!(
+            out,
+            "`dev-sso` with valid cached role credentials, each config in its own `HOME`; the medians come from \
+             the same rounds as the hot path's above (the AWS CLI's with the sample config from its own run).\n"
+        );
+        let _ = writeln!(
+            out,
+            "| Command | Median: sample → {BIG} | Ratio | Instructions: sample → {BIG} | Ratio | Peak RSS: sample → {BIG} |\n|---|---|---|---|---|---|"
+        );
+        for m in &self.builds {
+            let _ = writeln!(
+                out,
+                "| ours {}, hot path | {} → {} | {:.2}× | {} → {} | {:.2}× | {} → {} |",
+                m.build.label,
+                ms(m.timings[0].median),
+                ms(m.big.timing.median),
+                m.big_time_ratio(),
+                thousands(m.instructions[0]),
+                thousands(m.big.instructions),
+                m.big_instructions_ratio(),
+                mib(m.rss[0]),
+                mib(m.big.rss),
+            );
+        }
+        let _ = writeln!(
+            out,
+            "| `aws configure export-credentials` | {} → {} | {:.2}× | | | |",
+            ms(self.cli.median),
+            ms(self.cli_big.median),
+            self.cli_big.median / self.cli.median,
+        );
 
         let _ = writeln!(out, "\n#### {PARALLEL_CALLERS} parallel cold callers, every AWS call slowed to 100 ms\n");
         let _ = writeln!(
