@@ -296,8 +296,51 @@ enum Current {
 /// and a missing header are reported where they occur, lines that are not `key = value` after the
 /// whole file is read.
 pub fn parse(bytes: &[u8]) -> Result<Ini, ParseError> {
-    let text =
-        std::str::from_utf8(bytes).map_err(|e| ParseError::NotUtf8 { line: line_of(&bytes[..e.valid_up_to()]) })?;
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => return Err(not_utf8(bytes, &e)),
+    };
+    let (sections, defaults, not_key_value) = read_lines(universal_lines(text))?;
+    if let Some((line, count)) = not_key_value {
+        return Err(ParseError::NotKeyValue { line, count });
+    }
+    finish(sections, &defaults)
+}
+
+/// The size of the chunks Python's `TextIOWrapper` reads and decodes (`_CHUNK_SIZE`).
+const PYTHON_CHUNK: usize = 8192;
+
+/// The error Python reports for a file that is not UTF-8. It decodes the file 8 KiB at a time as
+/// it reads lines, so a repeated section or key, or a key before any header, on the lines it could
+/// read before the chunk where the decoder fails is reported instead; a sequence cut off by the
+/// end of the file fails only at the end.
+fn not_utf8(bytes: &[u8], error: &std::str::Utf8Error) -> ParseError {
+    let bad = error.valid_up_to();
+    let limit = match error.error_len() {
+        None => bad,
+        Some(len) => {
+            // A lead byte is taken in with its chunk, and fails in the chunk that shows the
+            // sequence broken.
+            let detected = if (0xC2..=0xF4).contains(&bytes[bad]) { bad + len } else { bad };
+            detected / PYTHON_CHUNK * PYTHON_CHUNK
+        }
+    };
+    let readable = std::str::from_utf8(&bytes[..limit.min(bad)]).unwrap_or_default();
+    // Only whole lines are read, and a final `\r` waits to see whether `\n` follows.
+    let readable = readable.strip_suffix('\r').unwrap_or(readable);
+    let complete = readable.trim_end_matches(|c| c != '\n' && c != '\r');
+    match read_lines(universal_lines(complete)) {
+        Err(raised) => raised,
+        Ok(_) => ParseError::NotUtf8 { line: line_of(&bytes[..bad]) },
+    }
+}
+
+/// What `RawConfigParser._read` keeps of the lines: the sections, `[DEFAULT]`'s keys, and the
+/// first line that was not `key = value` with how many there were (raised after the last line).
+type ReadLines<'t> = (Vec<RawSection<'t>>, Vec<RawOption<'t>>, Option<(usize, usize)>);
+
+/// `RawConfigParser._read` over lines: the errors it raises at once are returned.
+fn read_lines<'t>(lines: impl Iterator<Item = &'t str>) -> Result<ReadLines<'t>, ParseError> {
     let mut sections: Vec<RawSection<'_>> = Vec::new();
     let mut defaults: Vec<RawOption<'_>> = Vec::new();
     let mut by_name: HashMap<&str, usize> = HashMap::new();
@@ -308,7 +351,7 @@ pub fn parse(bytes: &[u8]) -> Result<Ini, ParseError> {
     let mut indent_level = 0usize;
     let mut not_key_value: Option<(usize, usize)> = None;
 
-    for (index, line) in universal_lines(text).enumerate() {
+    for (index, line) in lines.enumerate() {
         let number = index + 1;
         let stripped = py_strip(line);
         let comment = stripped.starts_with('#') || stripped.starts_with(';');
@@ -389,10 +432,7 @@ pub fn parse(bytes: &[u8]) -> Result<Ini, ParseError> {
             indented: line.starts_with([' ', '\t']),
         });
     }
-    if let Some((line, count)) = not_key_value {
-        return Err(ParseError::NotKeyValue { line, count });
-    }
-    finish(sections, &defaults)
+    Ok((sections, defaults, not_key_value))
 }
 
 /// The 1-based line at the end of `prefix`, counting line ends as universal newlines do.
@@ -404,9 +444,33 @@ fn line_of(prefix: &[u8]) -> usize {
 
 /// `str.lower`, borrowing when nothing changes.
 fn lower(key: &str) -> std::borrow::Cow<'_, str> {
-    let unchanged =
-        if key.is_ascii() { !key.bytes().any(|b| b.is_ascii_uppercase()) } else { key.to_lowercase() == key };
-    if unchanged { std::borrow::Cow::Borrowed(key) } else { std::borrow::Cow::Owned(key.to_lowercase()) }
+    if key.is_ascii() {
+        return if key.bytes().any(|b| b.is_ascii_uppercase()) {
+            std::borrow::Cow::Owned(key.to_ascii_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(key)
+        };
+    }
+    // Letters Python's Unicode tables (14 to 15.1 in Python 3.11 to 3.13) do not know yet stay as
+    // they are; each run between them is lower-cased whole, so a final sigma is still one.
+    let mut lowered = String::with_capacity(key.len());
+    let mut rest = key;
+    while let Some(at) = rest.find(unknown_to_python) {
+        lowered.push_str(&rest[..at].to_lowercase());
+        let letter = rest[at..].chars().next().unwrap_or_default();
+        lowered.push(letter);
+        rest = &rest[at + letter.len_utf8()..];
+    }
+    lowered.push_str(&rest.to_lowercase());
+    if lowered == key { std::borrow::Cow::Borrowed(key) } else { std::borrow::Cow::Owned(lowered) }
+}
+
+/// Upper-case letters added in Unicode 16 and 17, which Rust lower-cases and Python 3.11 to 3.13
+/// do not (found by comparing every character).
+fn unknown_to_python(c: char) -> bool {
+    matches!(c, '\u{1C89}' | '\u{A7CB}' | '\u{A7CC}' | '\u{A7CE}' | '\u{A7D2}' | '\u{A7D4}' | '\u{A7DA}' | '\u{A7DC}')
+        || ('\u{10D50}'..='\u{10D65}').contains(&c)
+        || ('\u{16EA0}'..='\u{16EB8}').contains(&c)
 }
 
 /// `configparser`'s `SECTCRE`, `\[(?P<header>.+)\]` matched at the start of the stripped line: the

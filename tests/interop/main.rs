@@ -17,3 +17,7 @@ mod consumers;
 /// The real AWS CLI v2 (`aws sso login`, its SSO provider, `aws sso logout`) and boto3's SSO
 /// provider share the SSO token cache with us in both directions.
 mod aws_cli;
+
+/// botocore's reading of config and credentials files (`botocore_config_view.py`) against
+/// `config::file`: the corpus in `test-data/config-files` and thousands of generated files.
+mod config_files;

@@ -24,6 +24,10 @@ mod timestamps;
 /// The config and credentials files: load + resolve never panic, errors stay on one line.
 mod config;
 
+/// `config::file::parse`, botocore's reading of those files: never panics on any bytes or
+/// INI-ish text; what it returns holds together (keys and sections once, lines in range).
+mod config_file;
+
 /// The real binary against a loopback server that answers anything.
 mod responses;
 
