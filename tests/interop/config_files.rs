@@ -735,3 +735,36 @@ fn generate(rng: &mut Rng) -> Vec<u8> {
     }
     bytes
 }
+
+/// `expected-sso.json` in each corpus case (what `tests/it/corpus.rs` runs the helper against) is
+/// what botocore's SSO provider makes of the case today.
+#[test]
+fn the_corpus_sso_resolutions_are_botocores() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("test-data/config-files");
+    let mut dirs: Vec<PathBuf> =
+        std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
+    dirs.sort();
+    let output = Command::new(python())
+        .arg("-X")
+        .arg("utf8")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/botocore_sso_resolution.py"))
+        .args(&dirs)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let lines: Vec<Value> =
+        String::from_utf8(output.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), dirs.len());
+    let mut stale = Vec::new();
+    for (dir, line) in dirs.iter().zip(&lines) {
+        let expected: Value = serde_json::from_slice(&std::fs::read(dir.join("expected-sso.json")).unwrap()).unwrap();
+        if expected != line["result"] {
+            stale.push(format!("{}: botocore now says {}", dir.display(), line["result"]));
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "expected-sso.json differs from botocore (regenerate with `botocore_sso_resolution.py --write`):\n{}",
+        stale.join("\n")
+    );
+}

@@ -19,6 +19,8 @@ mod config;
 /// `configure`: the credential_process profile for an SSO profile, printed or appended to the
 /// config file byte-exactly, with a backup.
 mod configure;
+/// The config-file corpus: every profile botocore resolves with SSO works, every other fails.
+mod corpus;
 /// `doctor`: each broken setup in test-data/doctor, exact text and JSON; the clock check against
 /// the fake.
 mod doctor;
