@@ -136,12 +136,13 @@ pub fn run(request: &Request, invocation: &Invocation) -> Result<(RoleCredential
     let memo = config::memo::Memo::new(env, target, profile.as_deref(), &own_names);
     let for_profile = profile.as_deref().map(|p| format!(" for profile `{p}`")).unwrap_or_default();
     let config_path = env.config_file().ok_or(ConfigError::NoHome)?;
-    let (resolved, mut loaded) = match memo.as_ref().and_then(|memo| memo.lookup(env)) {
-        Some(resolved) => {
+    let remembered = memo.as_ref().and_then(|memo| Some((memo.lookup(env)?, memo.path())));
+    let (resolved, loaded) = match remembered {
+        Some((resolved, memo_path)) => {
             report.step(format!(
                 "read {}{for_profile}: unchanged since its resolution was remembered in {}",
                 config_path.display(),
-                memo.as_ref().map(|m| m.path().display().to_string()).unwrap_or_default()
+                memo_path.display()
             ));
             (resolved, None)
         }
@@ -192,7 +193,7 @@ pub fn run(request: &Request, invocation: &Invocation) -> Result<(RoleCredential
     }
 
     // The slow path needs the files for endpoint settings, even when the memo resolved the request.
-    let loaded = match loaded.take() {
+    let loaded = match loaded {
         Some(loaded) => loaded,
         None => config::load(env, profile.as_deref())?,
     };
