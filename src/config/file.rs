@@ -269,7 +269,11 @@ fn universal_lines(text: &str) -> impl Iterator<Item = &str> {
 /// An option while the file is read: its key, the lines of its value, and where it starts.
 struct RawOption<'t> {
     key: std::borrow::Cow<'t, str>,
-    lines: Vec<&'t str>,
+    /// The value on the key's line.
+    first: &'t str,
+    /// The lines that continue it (blank ones as ""); most values have none, and an empty `Vec`
+    /// allocates nothing.
+    more: Vec<&'t str>,
     line: usize,
     delimiter: char,
     indented: bool,
@@ -362,7 +366,7 @@ fn read_lines<'t>(lines: impl Iterator<Item = &'t str>) -> Result<ReadLines<'t>,
                     Current::Defaults => &mut defaults,
                     Current::Section(i) => &mut sections[i].options,
                 };
-                options[option].lines.push("");
+                options[option].more.push("");
             }
             continue;
         }
@@ -375,7 +379,7 @@ fn read_lines<'t>(lines: impl Iterator<Item = &'t str>) -> Result<ReadLines<'t>,
                 Current::Defaults => &mut defaults,
                 Current::Section(i) => &mut sections[i].options,
             };
-            options[option].lines.push(stripped);
+            options[option].more.push(stripped);
             continue;
         }
         indent_level = indent;
@@ -392,7 +396,8 @@ fn read_lines<'t>(lines: impl Iterator<Item = &'t str>) -> Result<ReadLines<'t>,
             } else {
                 by_name.insert(name, sections.len());
                 current = Some(Current::Section(sections.len()));
-                sections.push(RawSection { name, line: number, options: Vec::new() });
+                // Most sections have a handful of keys: one allocation instead of four.
+                sections.push(RawSection { name, line: number, options: Vec::with_capacity(8) });
             }
             option = None;
             continue;
@@ -426,7 +431,8 @@ fn read_lines<'t>(lines: impl Iterator<Item = &'t str>) -> Result<ReadLines<'t>,
         option = (!key.is_empty()).then_some(options.len());
         options.push(RawOption {
             key,
-            lines: vec![py_strip(&stripped[delimiter + 1..])],
+            first: py_strip(&stripped[delimiter + 1..]),
+            more: Vec::new(),
             line: number,
             delimiter: if stripped.as_bytes()[delimiter] == b':' { ':' } else { '=' },
             indented: line.starts_with([' ', '\t']),
@@ -484,10 +490,15 @@ fn section_header(line: &str) -> Option<&str> {
 /// Joins each value's lines and expands `[DEFAULT]` and nested blocks (`raw_config_parse`).
 fn finish(sections: Vec<RawSection<'_>>, defaults: &[RawOption<'_>]) -> Result<Ini, ParseError> {
     let joined = |option: &RawOption<'_>| -> String {
-        match option.lines.as_slice() {
-            [one] => (*one).to_owned(),
-            lines => py_rstrip(&lines.join("\n")).to_owned(),
+        if option.more.is_empty() {
+            return option.first.to_owned();
         }
+        let mut text = option.first.to_owned();
+        for line in &option.more {
+            text.push('\n');
+            text.push_str(line);
+        }
+        py_rstrip(&text).to_owned()
     };
     let mut out = Vec::with_capacity(sections.len());
     for section in sections {
@@ -644,9 +655,20 @@ pub enum SectionKind {
 
 /// What a config-file section name is to botocore (`build_profile_map`, `_parse_section`).
 pub fn section_kind(name: &str) -> SectionKind {
-    let second_word = || match shlex_split(name) {
-        Some(words) if words.len() == 2 => words.into_iter().nth(1),
-        _ => None,
+    let second_word = || {
+        // Without quotes or backslashes `shlex.split` only splits at blanks (the common case,
+        // spared the allocations of the general one).
+        let bytes = name.as_bytes();
+        if !bytes.iter().any(|b| matches!(b, b'\'' | b'"' | b'\\')) {
+            let mut words = bytes.split(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')).filter(|w| !w.is_empty());
+            let (_, second, third) = (words.next(), words.next(), words.next());
+            // Split at ASCII bytes, so each word is still UTF-8.
+            return second.filter(|_| third.is_none()).and_then(|w| std::str::from_utf8(w).ok()).map(str::to_owned);
+        }
+        match shlex_split(name) {
+            Some(words) if words.len() == 2 => words.into_iter().nth(1),
+            _ => None,
+        }
     };
     let kind = if name.starts_with("profile") {
         second_word().map(SectionKind::Profile)
