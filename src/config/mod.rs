@@ -1,6 +1,6 @@
 //! `~/.aws/config` → the plain data that says which SSO session, account and role to use.
 //!
-//! The files are read as the AWS CLI reads them ([`file`], botocore's rules: the CLI is what the
+//! The files are read as the AWS CLI reads them ([`file`](mod@file), botocore's rules: the CLI is what the
 //! user's other tools and the SDKs' users check their config with). This module then validates
 //! the SSO keys and resolves them into an [`SsoRole`], with no further I/O: everything after this
 //! point works on that data. [`memo`] remembers a resolution while the files do not change, so a
