@@ -20,8 +20,12 @@ fn is_sdk_name(name: &str) -> bool {
     !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || "_-/.%@:+".contains(c))
 }
 
-/// The name with each run of other characters replaced by `-`, for a suggestion.
+/// The name with each run of other characters replaced by `-`, for a suggestion; a placeholder
+/// for a name with letters outside ASCII, which that would mangle.
 fn sdk_name(name: &str) -> String {
+    if name.chars().any(|c| c.is_alphabetic() && !c.is_ascii()) {
+        return "<a-new-name>".to_owned();
+    }
     let mut out = String::new();
     for c in name.chars() {
         if c.is_ascii_alphanumeric() || "_-.".contains(c) {
