@@ -214,9 +214,12 @@ mod tests {
 
     #[test]
     fn quoted_and_spaced_names_are_named_with_the_sdks_that_miss_them() {
-        let found =
-            messages("[sso-session 'My Corp Ltd']\nsso_region = x\n[profile \"p\"]\n[profile  q]\n[profiles r]\n", "");
-        assert_eq!(found.len(), 4, "{found:#?}");
+        let found = messages(
+            "[sso-session 'My Corp Ltd']\nsso_region = x\n[profile \"p\"]\n[profile  q]\n[profiles r]\n[profile é]\n",
+            "",
+        );
+        assert_eq!(found.len(), 5, "{found:#?}");
+        assert!(found[4].1.starts_with("rename it to [profile <a-new-name>]"), "{}", found[4].1);
         assert!(found[0].0.starts_with("the AWS CLI and this helper read [sso-session 'My Corp Ltd'] as the sso-session `My Corp Ltd`, but the AWS SDKs for Rust, Go (v2), Java (v2) and JavaScript (v3) do not"), "{}", found[0].0);
         assert!(
             found[0]
