@@ -4,9 +4,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use aws_sso_credential_process::cli::{self, Command, NotRun};
-use aws_sso_credential_process::{
-    Environment, ExitKind, Invocation, Outcome, clock, configure, doctor, output, program_name, run, status,
-};
+use aws_sso_credential_process::commands::{configure, doctor, status};
+use aws_sso_credential_process::{Environment, ExitKind, Invocation, Outcome, clock, output, program_name, run};
 
 fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {

@@ -1111,7 +1111,7 @@ mod tests {
     fn all_means_the_profiles_that_get_credentials_from_identity_center() {
         let text = format!(
             "{}{}",
-            include_str!("../examples/config"),
+            include_str!("../../examples/config"),
             "
 [profile keys]
 aws_access_key_id = AKIAEXAMPLE

@@ -338,7 +338,7 @@ mod tests {
         (home, env)
     }
 
-    const SAMPLE: &str = include_str!("../examples/config");
+    const SAMPLE: &str = include_str!("../../examples/config");
 
     fn new(name: &str, source: &str, region: Option<&str>) -> NewProfile {
         NewProfile { name: name.into(), source: source.into(), region: region.map(Into::into), output: None }

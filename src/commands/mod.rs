@@ -1,0 +1,6 @@
+//! The commands for people: each reads what the credential command reads (and `--verify` runs
+//! it), never writes a cache, and returns the text for stdout with its exit code.
+
+pub mod configure;
+pub mod doctor;
+pub mod status;
