@@ -14,10 +14,10 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
+use super::sso::{DEGRADED_MIN_REMAINING, SlowPath, is_rejected, serve_stale_on_transient, take_lock};
 use crate::assume_role::{self, AssumeError};
 use crate::aws::{CallFailure, Connection, FailureKind};
 use crate::config::{AssumeRoleHop, ChainBase, RoleChain};
-use crate::credentials::{DEGRADED_MIN_REMAINING, SlowPath, is_rejected, serve_stale_on_transient, take_lock};
 use crate::error::Error;
 use crate::lock::LockDir;
 use crate::role_credentials::{self, MIN_REMAINING, RoleCredentials};
