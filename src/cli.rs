@@ -375,7 +375,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, NotRun>
 /// completed (clap-rs/clap#6421): its case labels are respelled the way its dispatch loop spells
 /// them. A no-op once clap_complete is fixed; `tests/it/completions.rs` checks the result.
 fn completion_script(shell: clap_complete::Shell) -> String {
-    let name = crate::config::PROGRAM_NAME;
+    let name = crate::program::PROGRAM_NAME;
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut command(), name, &mut script);
     let script = String::from_utf8_lossy(&script).into_owned();
@@ -393,7 +393,7 @@ type RenderSection = fn(&clap_mangen::Man, &mut dyn std::io::Write) -> std::io::
 /// subcommand, which a single `man` output cannot be), and the examples in no-fill mode so their
 /// indentation survives.
 fn man_page() -> String {
-    let name = crate::config::PROGRAM_NAME;
+    let name = crate::program::PROGRAM_NAME;
     let helper = command().disable_help_subcommand(true);
     let mut page = Vec::new();
     let man = clap_mangen::Man::new(helper.clone());

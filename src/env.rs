@@ -141,13 +141,13 @@ impl Environment {
     /// taken from the process, else `$XDG_CACHE_HOME` or `$HOME/.cache`.
     pub fn cache_dir(&self) -> Option<PathBuf> {
         if self.from_process {
-            return directories::BaseDirs::new().map(|dirs| dirs.cache_dir().join(crate::config::PROGRAM_NAME));
+            return directories::BaseDirs::new().map(|dirs| dirs.cache_dir().join(crate::program::PROGRAM_NAME));
         }
         let base = match self.get("XDG_CACHE_HOME").map(PathBuf::from).filter(|p| p.is_absolute()) {
             Some(dir) => dir,
             None => self.home()?.join(".cache"),
         };
-        Some(base.join(crate::config::PROGRAM_NAME))
+        Some(base.join(crate::program::PROGRAM_NAME))
     }
 }
 

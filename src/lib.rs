@@ -38,7 +38,9 @@ pub mod json;
 pub mod lifetime;
 pub mod lock;
 pub mod output;
+pub mod program;
 pub mod role_credentials;
+pub mod runtime;
 pub mod secret;
 pub mod timestamp;
 pub mod token;
@@ -46,11 +48,11 @@ pub mod token;
 use time::OffsetDateTime;
 
 pub use crate::cli::Request;
-use crate::config::PROGRAM_NAME;
 pub use crate::config::Target;
 pub use crate::credentials::run;
 pub use crate::env::Environment;
 pub use crate::error::{Error, ExitKind};
+use crate::program::PROGRAM_NAME;
 
 /// What a run works with: the environment and the time, taken once at start-up.
 #[derive(Debug, Clone)]
@@ -81,8 +83,6 @@ pub struct Outcome {
 pub struct Report {
     /// Decisions taken, in order.
     pub steps: Vec<String>,
-    /// AWS calls made, in order.
-    pub calls: Vec<&'static str>,
     /// Things the user should know although the run succeeded.
     pub warnings: Vec<String>,
     /// Where each step is also traced as it is taken.
@@ -108,7 +108,6 @@ impl Report {
         if let Some(trace) = self.trace {
             trace(&format!("{operation} succeeded in {} ms", took.as_millis()));
         }
-        self.calls.push(operation);
     }
 
     /// Traces an AWS call that failed, and how long it took.
@@ -124,7 +123,7 @@ impl Report {
     }
 }
 
-/// The name users give the program; see [`config::PROGRAM_NAME`].
+/// The name users give the program; see [`program::PROGRAM_NAME`].
 pub const fn program_name() -> &'static str {
     PROGRAM_NAME
 }

@@ -54,7 +54,7 @@ impl RoleCredentials {
             self.secret_access_key.expose(),
             Some(self.session_token.expose().to_owned()),
             None,
-            crate::config::PROGRAM_NAME,
+            crate::program::PROGRAM_NAME,
         )
     }
 }

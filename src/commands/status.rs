@@ -550,7 +550,7 @@ fn caller_identity(
     let location = config::sts_location(&loaded, env)?;
     let connection = aws::Connection::new(env, &loaded)?;
     let client = connection.sts(&location, credentials.to_signing());
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Error::Runtime)?;
+    let runtime = crate::runtime::current_thread().map_err(Error::Runtime)?;
     let output = runtime.block_on(client.get_caller_identity().send()).map_err(|e| {
         let failure = aws::classify(e);
         Error::Aws {

@@ -29,8 +29,7 @@ pub use self::chain::{
 };
 use crate::env::Environment;
 
-/// The executable name users put behind `credential_process`.
-pub const PROGRAM_NAME: &str = "aws-sso-credential-process";
+pub use crate::program::PROGRAM_NAME;
 
 /// What the command line asked for.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -92,7 +92,7 @@ impl ChainPath<'_> {
             }
             self.check_backoff(&path, hop)?;
             let client = self.connection.sts(&self.chain.sts, source.credentials.clone());
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Error::Runtime)?;
+            let runtime = crate::runtime::current_thread().map_err(Error::Runtime)?;
             let started = std::time::Instant::now();
             let failure = match runtime.block_on(assume_role::assume(&client, hop)) {
                 Ok(assumed) => {
@@ -185,7 +185,7 @@ impl ChainPath<'_> {
                     keys.secret_access_key.expose(),
                     keys.session_token.as_ref().map(|t| t.expose().to_owned()),
                     None,
-                    crate::config::PROGRAM_NAME,
+                    crate::program::PROGRAM_NAME,
                 ),
                 access_key_id: keys.access_key_id.clone(),
                 description: self.chain.base.to_string(),

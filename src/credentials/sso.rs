@@ -79,7 +79,7 @@ impl SlowPath<'_> {
             return Ok(cached);
         }
         self.check_backoff()?;
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Error::Runtime)?;
+        let runtime = crate::runtime::current_thread().map_err(Error::Runtime)?;
         runtime.block_on(self.fetch_and_cache(report))
     }
 
