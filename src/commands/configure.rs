@@ -24,9 +24,6 @@ use crate::config::{self, ChainBase, LoadedConfig, PROGRAM_NAME, Resolved, Targe
 use crate::env::Environment;
 use crate::{Error, Invocation, Outcome, fs_util};
 
-/// The keys that make a profile an IAM Identity Center one (any of them; resolving checks the rest).
-const SSO_KEYS: [&str; 4] = ["sso_session", "sso_start_url", "sso_account_id", "sso_role_name"];
-
 /// Runs `configure`. `executable` is this program's absolute path (`std::env::current_exe`), put
 /// in `credential_process`; without it, the bare program name (found on `PATH`) is used.
 pub fn run(request: &ConfigureRequest, invocation: &Invocation, executable: Option<&Path>) -> Result<Outcome, Error> {
@@ -169,7 +166,7 @@ fn plan_all(env: &Environment, own_names: &[&str]) -> Result<Plan, Error> {
         loaded.selected = Some(name.clone());
         let loaded = &loaded;
         let Some(profile) = loaded.profile(name) else { continue };
-        let has_sso_keys = SSO_KEYS.iter().any(|key| profile.get(key).is_some());
+        let has_sso_keys = config::has_sso_keys(&profile);
         if !has_sso_keys && profile.get("role_arn").is_none() {
             continue;
         }

@@ -21,7 +21,7 @@ use time::OffsetDateTime;
 use crate::assume_role;
 use crate::aws::{self, FailureKind};
 use crate::cli::{Request, StatusRequest};
-use crate::config::file::{Profile, SharedConfig};
+use crate::config::file::SharedConfig;
 use crate::config::{
     self, AssumeRoleHop, ChainBase, ConfigError, LoadedConfig, MAX_HOPS, Resolved, SsoRole, SsoSession, Target,
 };
@@ -289,9 +289,7 @@ fn own_names(invocation: &Invocation) -> Vec<&str> {
 /// that runs this helper) ends at a profile that has. A broken chain (a missing profile, a loop,
 /// no source) counts too, so that `--all` shows its error rather than hiding it.
 fn uses_sso(profiles: &SharedConfig, name: &str, own_names: &[&str]) -> bool {
-    let has_sso_keys = |p: &Profile<'_>| config::SSO_PROFILE_KEYS.iter().any(|k| p.get(k).is_some());
-    let has_static_keys =
-        |p: &Profile<'_>| p.get("aws_access_key_id").is_some() || p.get("aws_secret_access_key").is_some();
+    use config::{has_sso_keys, has_static_keys};
     let mut visited: Vec<String> = Vec::new();
     let mut current = name.to_owned();
     loop {

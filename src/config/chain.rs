@@ -18,7 +18,10 @@
 use std::fmt;
 
 use super::file::Profile;
-use super::{ConfigError, LoadedConfig, PROGRAM_NAME, SsoRole, is_this_helper, profile_argument, resolve_profile};
+use super::{
+    ConfigError, LoadedConfig, PROGRAM_NAME, SsoRole, has_sso_keys, has_static_keys, is_this_helper, profile_argument,
+    resolve_profile,
+};
 use crate::env::Environment;
 use crate::secret::Secret;
 
@@ -256,14 +259,6 @@ fn profile<'a>(config: &'a LoadedConfig, name: &str, referenced_by: Option<&str>
             ConfigError::ProfileNotFound { profile: name.to_owned(), path: path.clone(), file_exists: path.exists() }
         }
     })
-}
-
-fn has_static_keys(profile: &Profile<'_>) -> bool {
-    profile.get("aws_access_key_id").is_some() || profile.get("aws_secret_access_key").is_some()
-}
-
-fn has_sso_keys(profile: &Profile<'_>) -> bool {
-    super::SSO_PROFILE_KEYS.iter().any(|key| profile.get(key).is_some())
 }
 
 /// The `--profile` that `profile`'s `credential_process` passes to this helper, if it runs this

@@ -445,8 +445,21 @@ pub fn resolve(
 }
 
 /// The keys that make a profile an IAM Identity Center (SSO) profile.
-pub(crate) const SSO_PROFILE_KEYS: [&str; 5] =
+pub const SSO_PROFILE_KEYS: [&str; 5] =
     ["sso_session", "sso_start_url", "sso_region", "sso_account_id", "sso_role_name"];
+
+/// The keys of long-term or pasted access keys.
+pub const STATIC_KEYS: [&str; 2] = ["aws_access_key_id", "aws_secret_access_key"];
+
+/// Whether `profile` sets any of [`SSO_PROFILE_KEYS`].
+pub fn has_sso_keys(profile: &Profile<'_>) -> bool {
+    SSO_PROFILE_KEYS.iter().any(|key| profile.get(key).is_some())
+}
+
+/// Whether `profile` sets any of [`STATIC_KEYS`].
+pub fn has_static_keys(profile: &Profile<'_>) -> bool {
+    STATIC_KEYS.iter().any(|key| profile.get(key).is_some())
+}
 
 fn resolve_profile(config: &LoadedConfig, name: &str, program_names: &[&str]) -> Result<SsoRole, ConfigError> {
     let path = &config.path;
@@ -455,7 +468,7 @@ fn resolve_profile(config: &LoadedConfig, name: &str, program_names: &[&str]) ->
         path: path.clone(),
         file_exists: path.exists(),
     })?;
-    if !SSO_PROFILE_KEYS.iter().any(|key| profile.get(key).is_some()) {
+    if !has_sso_keys(&profile) {
         return Err(not_sso_reason(&profile, path, program_names));
     }
 

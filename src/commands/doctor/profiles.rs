@@ -7,7 +7,7 @@ use std::path::Path;
 use super::{Check, Finding, Section, Severity, shell_word};
 use crate::cli::{self, Command, NotRun};
 use crate::config::file::{Profile, Section as IniSection, SharedConfig};
-use crate::config::{ConfigError, SSO_PROFILE_KEYS, SsoSession, Target, is_this_helper};
+use crate::config::{ConfigError, SSO_PROFILE_KEYS, SsoSession, Target, has_sso_keys, is_this_helper};
 
 /// The scope that makes `aws sso login` ask for a refresh token.
 pub(super) const REFRESH_SCOPE: &str = "sso:account:access";
@@ -89,10 +89,6 @@ fn header(section: &Section) -> &str {
         Section::Profile { header, .. } => header,
         Section::SsoSession(_) => "",
     }
-}
-
-fn has_sso_keys(profile: &Profile<'_>) -> bool {
-    SSO_PROFILE_KEYS.iter().any(|key| profile.get(key).is_some())
 }
 
 /// A profile the helper can get SSO role credentials for.
