@@ -16,7 +16,10 @@ use crate::lock::{self, LockDir, LockError, LockGuard};
 use crate::role_credentials::{self, FetchError, RoleCredentials};
 use crate::secret::Secret;
 use crate::token::cache::{self as token_cache, ReadError};
-use crate::token::{self, CachedToken, InvalidToken, NotRefreshable, TokenDecision, refresh};
+use crate::token::{
+    self, AfterRefreshFailure, CachedToken, InvalidToken, NotRefreshable, RefreshFailed, RefreshGrant, TokenDecision,
+    refresh,
+};
 use crate::{Report, backoff, timestamp};
 
 /// Cached credentials are served despite a transient failure only with at least this much left.
@@ -193,65 +196,99 @@ impl SlowPath<'_> {
                 (TokenDecision::LoginRequired(why), _) | (_, Err(why)) => return Err(cannot_refresh(session, why)),
                 (_, Ok(grant)) => grant,
             };
-            let started = std::time::Instant::now();
-            let failure = match refresh::create_token(&self.connection.oidc(session.region()), grant).await {
-                Ok(new) => {
-                    report.call("CreateToken", started.elapsed());
-                    let refreshed = token.refreshed(&new, self.now);
-                    match token_cache::write(path, &refreshed) {
-                        Ok(()) => report.step(format!(
-                            "refreshed the SSO token (now expires at {}) and wrote it back",
-                            timestamp::format(refreshed.expires_at)
-                        )),
-                        Err(e) => report.warn(format!(
-                            "refreshed the SSO token but cannot write it back to `{}` ({e}); other tools may need `{}`",
-                            path.display(),
-                            session.login_command()
-                        )),
-                    }
-                    return Ok(refreshed.access_token);
-                }
-                Err(failure) => {
-                    report.failed_call("CreateToken", started.elapsed(), &failure);
-                    failure
-                }
+            let failure = match self.refresh(&token, grant, report).await {
+                Ok(access_token) => return Ok(access_token),
+                Err(failure) => failure,
             };
             // invalid_grant: someone outside our locks (the AWS CLI, another machine sharing the
             // home folder) may have rotated the refresh token first. Their newer token is on disk.
-            if failure.code.as_deref() == Some("InvalidGrantException") && !rotated_elsewhere {
-                let on_disk = read_token(path, session).await?;
-                if differs(&on_disk, &token) {
+            let on_disk = match failure.code.as_deref() == Some("InvalidGrantException") && !rotated_elsewhere {
+                true => Some(read_token(path, session).await?).filter(|on_disk| differs(on_disk, &token)),
+                false => None,
+            };
+            let failed = RefreshFailed {
+                newer_token_on_disk: on_disk.is_some(),
+                rejected: failure.kind == FailureKind::Rejected,
+            };
+            match token::after_refresh_failure(decision, failed) {
+                AfterRefreshFailure::UseNewerOnDisk => {
                     report.step(
                         "the refresh token was rotated by another process: using the newer token on disk".to_owned(),
                     );
-                    token = on_disk;
+                    token = on_disk.expect("a newer token was read");
                     rotated_elsewhere = true;
-                    continue;
                 }
+                outcome => return self.refresh_failed(outcome, token, failure, report),
             }
-            return match (decision, failure.kind) {
-                // Still valid for a few minutes: use it, as the AWS CLI and SDKs do. No back-off:
-                // this run goes on, and so may others.
-                (TokenDecision::RefreshOrUse, _) => {
-                    report.warn(format!(
-                        "could not refresh the {session} ({failure}); using the current token, which expires at {}",
-                        timestamp::format(token.expires_at)
-                    ));
-                    Ok(token.access_token)
-                }
-                (_, FailureKind::Rejected) => {
-                    Err(login_required(session, &format!("has expired and its refresh was refused ({failure})")))
-                }
-                (_, FailureKind::Transient) => Err({
-                    self.record_backoff(&failure);
-                    Error::Aws {
-                        operation: "CreateToken",
-                        target: format!("to refresh the {session}"),
-                        failure,
-                        hint: Some("try again later".to_owned()),
-                    }
-                }),
-            };
+        }
+    }
+}
+
+impl SlowPath<'_> {
+    /// `CreateToken` with the refresh grant, then the refreshed token written back for the AWS CLI
+    /// and the SDKs (a failed write is a warning: the new token still serves this run).
+    async fn refresh(
+        &self,
+        token: &CachedToken,
+        grant: &RefreshGrant,
+        report: &mut Report,
+    ) -> Result<Secret, CallFailure> {
+        let (session, path) = (&self.role.session, &self.token_path);
+        let started = std::time::Instant::now();
+        let new = match refresh::create_token(&self.connection.oidc(session.region()), grant).await {
+            Ok(new) => new,
+            Err(failure) => {
+                report.failed_call("CreateToken", started.elapsed(), &failure);
+                return Err(failure);
+            }
+        };
+        report.call("CreateToken", started.elapsed());
+        let refreshed = token.refreshed(&new, self.now);
+        match token_cache::write(path, &refreshed) {
+            Ok(()) => report.step(format!(
+                "refreshed the SSO token (now expires at {}) and wrote it back",
+                timestamp::format(refreshed.expires_at)
+            )),
+            Err(e) => report.warn(format!(
+                "refreshed the SSO token but cannot write it back to `{}` ({e}); other tools may need `{}`",
+                path.display(),
+                session.login_command()
+            )),
+        }
+        Ok(refreshed.access_token)
+    }
+
+    /// Carries out what [`token::after_refresh_failure`] decided (other than retrying).
+    fn refresh_failed(
+        &self,
+        outcome: AfterRefreshFailure,
+        token: CachedToken,
+        failure: CallFailure,
+        report: &mut Report,
+    ) -> Result<Secret, Error> {
+        let session = &self.role.session;
+        match outcome {
+            // `UseNewerOnDisk` is retried by the caller; should it get here, the current token is
+            // the safe answer.
+            AfterRefreshFailure::UseCurrent | AfterRefreshFailure::UseNewerOnDisk => {
+                report.warn(format!(
+                    "could not refresh the {session} ({failure}); using the current token, which expires at {}",
+                    timestamp::format(token.expires_at)
+                ));
+                Ok(token.access_token)
+            }
+            AfterRefreshFailure::LoginRequired => {
+                Err(login_required(session, &format!("has expired and its refresh was refused ({failure})")))
+            }
+            AfterRefreshFailure::BackOff => {
+                self.record_backoff(&failure);
+                Err(Error::Aws {
+                    operation: "CreateToken",
+                    target: format!("to refresh the {session}"),
+                    failure,
+                    hint: Some("try again later".to_owned()),
+                })
+            }
         }
     }
 }

@@ -196,6 +196,43 @@ pub fn decide(token: &CachedToken, now: OffsetDateTime) -> TokenDecision {
     }
 }
 
+/// How a refresh that was due went wrong, as far as the policy cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshFailed {
+    /// SSO-OIDC refused the refresh token (`invalid_grant`) and the token file now holds another
+    /// token than the one refreshed: someone outside our locks (the AWS CLI, another machine
+    /// sharing the home folder) rotated it first. Looked at once per run.
+    pub newer_token_on_disk: bool,
+    /// The service refused it (as opposed to a failure that may pass: throttling, 5xx, network).
+    pub rejected: bool,
+}
+
+/// What to do after a refresh failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterRefreshFailure {
+    /// Start over with the newer token on disk (it may not even need a refresh).
+    UseNewerOnDisk,
+    /// The token is still valid for a few minutes: use it, with a warning (as the AWS CLI and the
+    /// SDKs do); no back-off, since this run goes on.
+    UseCurrent,
+    /// The session is over: only a sign-in helps.
+    LoginRequired,
+    /// It may pass: fail now, and have every caller hold off for a while.
+    BackOff,
+}
+
+/// The refresh policy after a failed refresh, a pure function of the decision that asked for the
+/// refresh ([`decide`]: [`TokenDecision::RefreshOrUse`] or [`TokenDecision::MustRefresh`]) and how
+/// it failed.
+pub fn after_refresh_failure(decision: TokenDecision, failed: RefreshFailed) -> AfterRefreshFailure {
+    match (decision, failed) {
+        (_, RefreshFailed { newer_token_on_disk: true, .. }) => AfterRefreshFailure::UseNewerOnDisk,
+        (TokenDecision::RefreshOrUse | TokenDecision::Use, _) => AfterRefreshFailure::UseCurrent,
+        (_, RefreshFailed { rejected: true, .. }) => AfterRefreshFailure::LoginRequired,
+        (TokenDecision::MustRefresh | TokenDecision::LoginRequired(_), _) => AfterRefreshFailure::BackOff,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,6 +315,30 @@ mod tests {
         let debug = format!("{t:?}");
         for secret in ["\"at\"", "\"rt\"", "\"cs\""] {
             assert!(!debug.contains(secret), "{debug}");
+        }
+    }
+
+    #[test]
+    fn after_a_failed_refresh_every_case() {
+        use AfterRefreshFailure::*;
+        let failed = |newer_token_on_disk, rejected| RefreshFailed { newer_token_on_disk, rejected };
+        let table = [
+            // (decision that asked for the refresh, newer token on disk, rejected) -> what to do
+            (TokenDecision::RefreshOrUse, false, false, UseCurrent),
+            (TokenDecision::RefreshOrUse, false, true, UseCurrent),
+            (TokenDecision::RefreshOrUse, true, false, UseNewerOnDisk),
+            (TokenDecision::RefreshOrUse, true, true, UseNewerOnDisk),
+            (TokenDecision::MustRefresh, false, false, BackOff),
+            (TokenDecision::MustRefresh, false, true, LoginRequired),
+            (TokenDecision::MustRefresh, true, false, UseNewerOnDisk),
+            (TokenDecision::MustRefresh, true, true, UseNewerOnDisk),
+        ];
+        for (decision, newer, rejected, expected) in table {
+            assert_eq!(
+                after_refresh_failure(decision, failed(newer, rejected)),
+                expected,
+                "{decision:?} {newer} {rejected}"
+            );
         }
     }
 }
