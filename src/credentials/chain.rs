@@ -10,18 +10,15 @@
 //! skipping the refused cache entry, and the hop is tried again.
 
 use std::path::Path;
-use std::time::Duration;
 
-use time::OffsetDateTime;
-
-use super::sso::{DEGRADED_MIN_REMAINING, SlowPath, is_rejected, serve_stale_on_transient, take_lock};
+use super::slow::{DEGRADED_MIN_REMAINING, SlowContext, is_rejected, serve_stale_on_transient};
+use super::sso::SlowPath;
 use crate::assume_role::{self, AssumeError};
-use crate::aws::{CallFailure, Connection, FailureKind};
+use crate::aws::{CallFailure, FailureKind};
 use crate::config::{AssumeRoleHop, ChainBase, RoleChain};
 use crate::error::Error;
-use crate::lock::LockDir;
 use crate::role_credentials::{self, MIN_REMAINING, RoleCredentials};
-use crate::{Report, backoff, timestamp, token};
+use crate::{Report, timestamp, token};
 
 /// Everything the chain's slow path works with.
 #[derive(Debug)]
@@ -30,14 +27,8 @@ pub struct ChainPath<'a> {
     pub chain: &'a RoleChain,
     /// `~/.aws`, where the caches are.
     pub aws_dir: &'a Path,
-    /// Where the locks are; `None` if there is no cache folder (then nothing is locked).
-    pub locks: Option<LockDir>,
-    /// How long to wait for a lock.
-    pub lock_timeout: Duration,
-    /// How to reach AWS.
-    pub connection: &'a Connection,
-    /// The time the run started.
-    pub now: OffsetDateTime,
+    /// Locks, connection, time.
+    pub context: &'a SlowContext<'a>,
     /// How long the last hop's credentials must still last: 15 minutes, or `--min-ttl`.
     pub required: time::Duration,
 }
@@ -64,7 +55,7 @@ impl ChainPath<'_> {
         let last_hop_cache = assume_role::cache_path(self.aws_dir, self.chain.last_hop());
         crate::fs_util::warn_about_untrusted_folders([last_hop_cache.as_path()], &mut report.warnings);
         let result = self.hop(self.chain.hops.len() - 1, None, report);
-        serve_stale_on_transient(result, stale, self.now, fallback_min, report)
+        serve_stale_on_transient(result, stale, self.context.now, fallback_min, report)
     }
 
     /// Credentials for hop `index`: from its cache if fresh (and not `rejected`), else assumed
@@ -74,7 +65,7 @@ impl ChainPath<'_> {
         let path = assume_role::cache_path(self.aws_dir, hop);
         // Only the printed (last) hop must last --min-ttl; a source need only be valid for the call.
         let required = if index + 1 == self.chain.hops.len() { self.required } else { MIN_REMAINING };
-        let usable = |c: &RoleCredentials| c.lasts(self.now, required) && !is_rejected(c, rejected);
+        let usable = |c: &RoleCredentials| c.lasts(self.context.now, required) && !is_rejected(c, rejected);
         if let Some(cached) = assume_role::read_cached(&path, hop).filter(usable) {
             report.step(format!("cached credentials for {hop} in {} are fresh", path.display()));
             return Ok(cached);
@@ -83,15 +74,14 @@ impl ChainPath<'_> {
         loop {
             let source = self.source(index, source_rejected.as_deref(), report)?;
             let what = format!("assuming {hop}");
-            let _hop_lock =
-                take_lock(self.locks.as_ref(), |locks| locks.role_lock(&path), self.lock_timeout, what, report)?;
+            let _hop_lock = self.context.lock(|locks| locks.role_lock(&path), what, report)?;
             // Another caller may have assumed it while we waited for the lock.
             if let Some(cached) = assume_role::read_cached(&path, hop).filter(usable) {
                 report.step(format!("another caller cached fresh credentials for {hop} meanwhile: using them"));
                 return Ok(cached);
             }
-            self.check_backoff(&path, hop)?;
-            let client = self.connection.sts(&self.chain.sts, source.credentials.clone());
+            self.context.check_backoff(&path, hop)?;
+            let client = self.context.connection.sts(&self.chain.sts, source.credentials.clone());
             let runtime = crate::runtime::current_thread().map_err(Error::Runtime)?;
             let started = std::time::Instant::now();
             let failure = match runtime.block_on(assume_role::assume(&client, hop)) {
@@ -100,21 +90,10 @@ impl ChainPath<'_> {
                     let credentials = assumed.credentials.clone();
                     let expiration = timestamp::format(credentials.expiration);
                     report.step(format!("assumed {hop}: credentials expire at {expiration}"));
-                    if !credentials.fresh_at(self.now) {
-                        return Err(Error::ShortLivedCredentials {
-                            operation: "AssumeRole",
-                            target: format!("for {hop}"),
-                            expiration,
-                        });
-                    }
-                    match crate::fs_util::write_atomically(&path, &assume_role::cache_file_bytes(&assumed)) {
-                        Ok(()) => report.step(format!("cached them in {}", path.display())),
-                        Err(e) => {
-                            report.warn(format!("cannot write the role credential cache `{}`: {e}", path.display()))
-                        }
-                    }
-                    if !credentials.lasts(self.now, required) {
-                        return Err(crate::lifetime::assumed_too_short(hop, &credentials, self.now, required));
+                    let bytes = assume_role::cache_file_bytes(&assumed);
+                    self.context.keep(("AssumeRole", format!("for {hop}")), &credentials, (&path, &bytes), report)?;
+                    if !credentials.lasts(self.context.now, required) {
+                        return Err(crate::lifetime::assumed_too_short(hop, &credentials, self.context.now, required));
                     }
                     return Ok(credentials);
                 }
@@ -141,11 +120,7 @@ impl ChainPath<'_> {
                     failure
                 }
             };
-            if failure.is_throttling()
-                && let Some(locks) = &self.locks
-            {
-                backoff::record(&locks.backoff_file(&path), self.now);
-            }
+            self.context.record_backoff(&path, &failure);
             let hint = self.hint(hop, &source, &failure);
             return Err(assume_error(hop, &source, failure, hint));
         }
@@ -162,7 +137,9 @@ impl ChainPath<'_> {
                 let description = self.chain.base.to_string();
                 let cache_path = role_credentials::cache_path(self.aws_dir, role);
                 let cached = role_credentials::read_cached(&cache_path, role);
-                if let Some(fresh) = cached.as_ref().filter(|c| c.fresh_at(self.now) && !is_rejected(c, rejected)) {
+                if let Some(fresh) =
+                    cached.as_ref().filter(|c| c.fresh_at(self.context.now) && !is_rejected(c, rejected))
+                {
                     report.step(format!("cached {description} credentials in {} are fresh", cache_path.display()));
                     return Ok(Source::temporary(fresh, description));
                 }
@@ -170,10 +147,7 @@ impl ChainPath<'_> {
                     role,
                     token_path: token::cache::token_path(self.aws_dir, &role.session),
                     cache_path,
-                    locks: self.locks.clone(),
-                    lock_timeout: self.lock_timeout,
-                    connection: self.connection,
-                    now: self.now,
+                    context: self.context,
                     required: MIN_REMAINING,
                 };
                 let credentials = slow_path.credentials(cached, rejected, DEGRADED_MIN_REMAINING, report)?;
@@ -191,14 +165,6 @@ impl ChainPath<'_> {
                 description: self.chain.base.to_string(),
                 refetchable: false,
             }),
-        }
-    }
-
-    fn check_backoff(&self, cache_path: &Path, hop: &AssumeRoleHop) -> Result<(), Error> {
-        let Some(locks) = &self.locks else { return Ok(()) };
-        match backoff::active_until(&locks.backoff_file(cache_path), self.now) {
-            Some(until) => Err(Error::BackingOff { subject: hop.to_string(), until: timestamp::format(until) }),
-            None => Ok(()),
         }
     }
 

@@ -4,6 +4,7 @@
 
 pub mod chain;
 mod hot_path;
+pub mod slow;
 pub mod sso;
 
 use crate::config::{self, ConfigError, LoadedConfig, Resolved};
@@ -36,33 +37,27 @@ pub fn run(request: &Request, invocation: &Invocation) -> Result<(RoleCredential
         None => config::load(env, config::profile_name(&request.target, env).as_deref())?,
     };
     let connection = aws::Connection::new(env, &loaded)?.recording_responses(env.cache_dir(), invocation.now);
-    let locks = env.cache_dir().map(|dir| lock::LockDir::new(&dir));
+    let context = slow::SlowContext {
+        locks: env.cache_dir().map(|dir| lock::LockDir::new(&dir)),
+        lock_timeout: request.lock_timeout,
+        connection: &connection,
+        now: invocation.now,
+    };
     // Stale credentials are no fallback when the caller needs them to last.
-    let fallback_min = if request.min_ttl.is_some() { required } else { sso::DEGRADED_MIN_REMAINING };
+    let fallback_min = if request.min_ttl.is_some() { required } else { slow::DEGRADED_MIN_REMAINING };
     let credentials = match &resolved {
         Resolved::Sso(role) => {
             let slow_path = sso::SlowPath {
                 role,
                 token_path: token::cache::token_path(&aws_dir, &role.session),
                 cache_path: cached.path,
-                locks,
-                lock_timeout: request.lock_timeout,
-                connection: &connection,
-                now: invocation.now,
+                context: &context,
                 required,
             };
             slow_path.credentials(cached.credentials, None, fallback_min, &mut report)?
         }
         Resolved::Chain(chain) => {
-            let chain_path = chain::ChainPath {
-                chain,
-                aws_dir: &aws_dir,
-                locks,
-                lock_timeout: request.lock_timeout,
-                connection: &connection,
-                now: invocation.now,
-                required,
-            };
+            let chain_path = chain::ChainPath { chain, aws_dir: &aws_dir, context: &context, required };
             chain_path.credentials(cached.credentials, fallback_min, &mut report)?
         }
     };

@@ -7,12 +7,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use time::OffsetDateTime;
-
-use crate::aws::{CallFailure, Connection, FailureKind};
+use super::slow::{SlowContext, is_rejected, serve_stale_on_transient};
+use crate::aws::{CallFailure, FailureKind};
 use crate::config::{SsoRole, SsoSession};
 use crate::error::Error;
-use crate::lock::{self, LockDir, LockError, LockGuard};
 use crate::role_credentials::{self, FetchError, RoleCredentials};
 use crate::secret::Secret;
 use crate::token::cache::{self as token_cache, ReadError};
@@ -20,10 +18,7 @@ use crate::token::{
     self, AfterRefreshFailure, CachedToken, InvalidToken, NotRefreshable, RefreshFailed, RefreshGrant, TokenDecision,
     refresh,
 };
-use crate::{Report, backoff, timestamp};
-
-/// Cached credentials are served despite a transient failure only with at least this much left.
-pub const DEGRADED_MIN_REMAINING: time::Duration = time::Duration::minutes(1);
+use crate::{Report, timestamp};
 
 /// Re-reads of a token file that was not valid JSON: the AWS CLI rewrites it in place (truncate,
 /// then write), so a reader can catch it half-written. Each waits 10–40 ms (jittered, so as not to
@@ -39,14 +34,8 @@ pub struct SlowPath<'a> {
     pub cache_path: PathBuf,
     /// The SSO token cache file for `role.session` (`token::cache::token_path`).
     pub token_path: PathBuf,
-    /// Where the locks are; `None` if there is no cache folder (then nothing is locked).
-    pub locks: Option<LockDir>,
-    /// How long to wait for a lock.
-    pub lock_timeout: Duration,
-    /// How to reach AWS.
-    pub connection: &'a Connection,
-    /// The time the run started.
-    pub now: OffsetDateTime,
+    /// Locks, connection, time.
+    pub context: &'a SlowContext<'a>,
     /// How long the credentials must still last: 15 minutes, or `--min-ttl`
     /// ([`crate::lifetime::required_remaining`]).
     pub required: time::Duration,
@@ -66,49 +55,29 @@ impl SlowPath<'_> {
         let stale = stale.filter(|cached| !is_rejected(cached, rejected));
         let files = [self.cache_path.as_path(), self.token_path.as_path()];
         crate::fs_util::warn_about_untrusted_folders(files, &mut report.warnings);
-        serve_stale_on_transient(self.locked_fetch(rejected, report), stale, self.now, fallback_min, report)
+        serve_stale_on_transient(self.locked_fetch(rejected, report), stale, self.context.now, fallback_min, report)
     }
 
     /// Under the role lock: the double check, the back-off, then the fetch.
     fn locked_fetch(&self, rejected: Option<&str>, report: &mut Report) -> Result<RoleCredentials, Error> {
         let role = self.role;
         let what = format!("fetching role credentials for {} in account {}", role.role_name, role.account_id);
-        let _role_lock = self.lock(|locks| locks.role_lock(&self.cache_path), what, report)?;
+        let _role_lock = self.context.lock(|locks| locks.role_lock(&self.cache_path), what, report)?;
         // Another caller may have fetched them while we waited for the lock.
         if let Some(cached) = role_credentials::read_cached(&self.cache_path, role)
-            .filter(|c| c.lasts(self.now, self.required) && !is_rejected(c, rejected))
+            .filter(|c| c.lasts(self.context.now, self.required) && !is_rejected(c, rejected))
         {
             report.step("another caller cached fresh role credentials while we waited: using them".to_owned());
             return Ok(cached);
         }
-        self.check_backoff()?;
+        self.context.check_backoff(&self.token_path, &self.role.session)?;
         let runtime = crate::runtime::current_thread().map_err(Error::Runtime)?;
         runtime.block_on(self.fetch_and_cache(report))
     }
 
-    fn lock(
-        &self,
-        path: impl FnOnce(&LockDir) -> PathBuf,
-        what: String,
-        report: &mut Report,
-    ) -> Result<Option<LockGuard>, Error> {
-        take_lock(self.locks.as_ref(), path, self.lock_timeout, what, report)
-    }
-
-    fn check_backoff(&self) -> Result<(), Error> {
-        let Some(locks) = &self.locks else { return Ok(()) };
-        match backoff::active_until(&locks.backoff_file(&self.token_path), self.now) {
-            Some(until) => {
-                Err(Error::BackingOff { subject: self.role.session.to_string(), until: timestamp::format(until) })
-            }
-            None => Ok(()),
-        }
-    }
-
+    /// Back-off for the session is kept next to its token file's lock.
     fn record_backoff(&self, failure: &CallFailure) {
-        if let (true, Some(locks)) = (failure.is_throttling(), &self.locks) {
-            backoff::record(&locks.backoff_file(&self.token_path), self.now);
-        }
+        self.context.record_backoff(&self.token_path, failure);
     }
 
     /// Gets fresh role credentials from AWS and caches them where the AWS CLI does.
@@ -116,7 +85,8 @@ impl SlowPath<'_> {
         let role = self.role;
         let access_token = self.usable_token(report).await?;
         let started = std::time::Instant::now();
-        let fetched = role_credentials::fetch(&self.connection.sso(role.session.region()), &access_token, role).await;
+        let fetched =
+            role_credentials::fetch(&self.context.connection.sso(role.session.region()), &access_token, role).await;
         let credentials = match fetched {
             Ok(credentials) => credentials,
             Err(FetchError::TokenRejected(failure)) => {
@@ -144,22 +114,12 @@ impl SlowPath<'_> {
         };
         report.call("GetRoleCredentials", started.elapsed());
         report.step(format!("fetched role credentials expiring at {}", timestamp::format(credentials.expiration)));
-        if !credentials.fresh_at(self.now) {
-            return Err(Error::ShortLivedCredentials {
-                operation: "GetRoleCredentials",
-                target: format!("for role {} in account {}", role.role_name, role.account_id),
-                expiration: timestamp::format(credentials.expiration),
-            });
-        }
-        let path = &self.cache_path;
-        match crate::fs_util::write_atomically(path, &role_credentials::cache_file_bytes(&credentials)) {
-            Ok(()) => report.step(format!("cached them in {}", path.display())),
-            // Not fatal: the credentials are good, the next run simply fetches again.
-            Err(e) => report.warn(format!("cannot write the role credential cache `{}`: {e}", path.display())),
-        }
-        // Cached all the same: they serve every caller that needs less.
-        if !credentials.lasts(self.now, self.required) {
-            return Err(crate::lifetime::sso_role_too_short(role, &credentials, self.now, self.required));
+        let target = format!("for role {} in account {}", role.role_name, role.account_id);
+        let bytes = role_credentials::cache_file_bytes(&credentials);
+        self.context.keep(("GetRoleCredentials", target), &credentials, (&self.cache_path, &bytes), report)?;
+        let now = self.context.now;
+        if !credentials.lasts(now, self.required) {
+            return Err(crate::lifetime::sso_role_too_short(role, &credentials, now, self.required));
         }
         Ok(credentials)
     }
@@ -170,7 +130,7 @@ impl SlowPath<'_> {
         let session = &self.role.session;
         let path = &self.token_path;
         let token = read_token(path, session).await?;
-        let decision = token::decide(&token, self.now);
+        let decision = token::decide(&token, self.context.now);
         report.step(format!(
             "SSO token in {} expires at {}: {decision}",
             path.display(),
@@ -182,13 +142,14 @@ impl SlowPath<'_> {
             TokenDecision::RefreshOrUse | TokenDecision::MustRefresh => {}
         }
 
-        let _token_lock = self.lock(|locks| locks.token_lock(path), format!("refreshing the {session}"), report)?;
+        let _token_lock =
+            self.context.lock(|locks| locks.token_lock(path), format!("refreshing the {session}"), report)?;
         // Another caller may have refreshed it while we waited for the lock.
         let mut token = read_token(path, session).await?;
         let mut rotated_elsewhere = false;
         loop {
-            let decision = token::decide(&token, self.now);
-            let grant = match (decision, token.usable_grant(self.now)) {
+            let decision = token::decide(&token, self.context.now);
+            let grant = match (decision, token.usable_grant(self.context.now)) {
                 (TokenDecision::Use, _) => {
                     report.step("another process refreshed the SSO token meanwhile: using it".to_owned());
                     return Ok(token.access_token);
@@ -235,7 +196,7 @@ impl SlowPath<'_> {
     ) -> Result<Secret, CallFailure> {
         let (session, path) = (&self.role.session, &self.token_path);
         let started = std::time::Instant::now();
-        let new = match refresh::create_token(&self.connection.oidc(session.region()), grant).await {
+        let new = match refresh::create_token(&self.context.connection.oidc(session.region()), grant).await {
             Ok(new) => new,
             Err(failure) => {
                 report.failed_call("CreateToken", started.elapsed(), &failure);
@@ -243,7 +204,7 @@ impl SlowPath<'_> {
             }
         };
         report.call("CreateToken", started.elapsed());
-        let refreshed = token.refreshed(&new, self.now);
+        let refreshed = token.refreshed(&new, self.context.now);
         match token_cache::write(path, &refreshed) {
             Ok(()) => report.step(format!(
                 "refreshed the SSO token (now expires at {}) and wrote it back",
@@ -291,67 +252,6 @@ impl SlowPath<'_> {
             }
         }
     }
-}
-
-/// `result`, or, if it failed for a reason that may pass, the `stale` cached credentials while they
-/// have at least `fallback_min` left ([`DEGRADED_MIN_REMAINING`], or all `--min-ttl` asks), with
-/// a warning.
-pub(crate) fn serve_stale_on_transient(
-    result: Result<RoleCredentials, Error>,
-    stale: Option<RoleCredentials>,
-    now: OffsetDateTime,
-    fallback_min: time::Duration,
-    report: &mut Report,
-) -> Result<RoleCredentials, Error> {
-    match result {
-        Err(error) if error.is_transient() => match stale {
-            Some(cached) if cached.lasts(now, fallback_min) => {
-                report.warn(format!(
-                    "{}; using cached credentials that expire at {}",
-                    error.one_line(),
-                    timestamp::format(cached.expiration)
-                ));
-                Ok(cached)
-            }
-            _ => Err(error),
-        },
-        other => other,
-    }
-}
-
-/// Takes the lock `path(locks)` names, waiting up to `timeout`; without a lock folder, or if the
-/// lock file cannot be opened, goes on unlocked (locking saves calls; it is not needed to work).
-pub(crate) fn take_lock(
-    locks: Option<&LockDir>,
-    path: impl FnOnce(&LockDir) -> PathBuf,
-    timeout: Duration,
-    what: String,
-    report: &mut Report,
-) -> Result<Option<LockGuard>, Error> {
-    let Some(locks) = locks else {
-        report.step("no cache folder for lock files: going on without locking".to_owned());
-        return Ok(None);
-    };
-    let path = path(locks);
-    let started = std::time::Instant::now();
-    match lock::acquire(&path, timeout) {
-        Ok(guard) => {
-            report.step(format!("took the lock `{}` after {} ms", path.display(), started.elapsed().as_millis()));
-            Ok(Some(guard))
-        }
-        Err(LockError::Unavailable(e)) => {
-            report.step(format!("cannot lock `{}` ({e}): going on without the lock", path.display()));
-            Ok(None)
-        }
-        Err(LockError::Timeout { waited, holder }) => {
-            Err(Error::LockTimeout { what, waited_secs: waited.as_secs(), holder, path })
-        }
-    }
-}
-
-/// Whether these are the credentials STS refused.
-pub(crate) fn is_rejected(credentials: &RoleCredentials, rejected: Option<&str>) -> bool {
-    rejected == Some(credentials.access_key_id.as_str())
 }
 
 /// Whether the file now holds another token than the one we tried to refresh.
