@@ -27,7 +27,22 @@ pub(super) fn render_text(entries: &[Entry], now: OffsetDateTime) -> String {
 
 pub(super) fn text_block(status: &ProfileStatus, now: OffsetDateTime) -> String {
     let mut text = String::new();
-    let out = &mut text;
+    identity_fields(&mut text, status);
+    token_section(&mut text, &status.token, &status.backoff_until, now);
+    credentials_sections(&mut text, status, now);
+    limits_section(&mut text, status, now);
+    let verdict = status.verdict();
+    let word = if verdict.usable { "usable" } else { "login required" };
+    field(&mut text, 0, "Verdict", format_args!("{word} ({})", verdict.reason));
+    field(&mut text, 0, "Login command", status.role.session.login_command());
+    if let Some(verification) = &status.verification {
+        verification_section(&mut text, verification);
+    }
+    text
+}
+
+/// Which profile, session, account and role (and hops) the block is about.
+fn identity_fields(out: &mut String, status: &ProfileStatus) {
     let role = &status.role;
     field(out, 0, "Profile", status.profile.as_deref().unwrap_or("(none: given on the command line)"));
     match &status.chain {
@@ -43,19 +58,19 @@ pub(super) fn text_block(status: &ProfileStatus, now: OffsetDateTime) -> String 
     field(out, 0, "SSO region", role.session.region());
     field(out, 0, "Account", &role.account_id);
     field(out, 0, "Role", &role.role_name);
-    if let Some(chain) = &status.chain {
-        for (index, hop) in chain.hops.iter().enumerate() {
-            field(
-                out,
-                0,
-                &format!("Hop {}", index + 1),
-                format_args!("{} (profile {})", hop.hop.role_arn, hop.hop.profile),
-            );
-        }
+    for (index, hop) in status.chain.iter().flat_map(|chain| chain.hops.iter().enumerate()) {
+        field(
+            out,
+            0,
+            &format!("Hop {}", index + 1),
+            format_args!("{} (profile {})", hop.hop.role_arn, hop.hop.profile),
+        );
     }
+}
 
+/// The SSO token file: its state, expiry, refreshability, lock and back-off.
+fn token_section(out: &mut String, token: &TokenStatus, backoff: &Probe<Option<OffsetDateTime>>, now: OffsetDateTime) {
     section(out, "SSO token");
-    let token = &status.token;
     field(out, 2, "File", token.path.display());
     field(out, 2, "Exists", yes_no(!matches!(token.file, TokenFile::Missing)));
     field(out, 2, "State", token.file.state().as_str());
@@ -68,29 +83,29 @@ pub(super) fn text_block(status: &ProfileStatus, now: OffsetDateTime) -> String 
                 Ok(()) => field(out, 2, "Refreshable", "yes"),
                 Err(why) => field(out, 2, "Refreshable", format_args!("no ({why})")),
             }
-            field(
-                out,
-                2,
-                "Registration expires",
-                registration_expires_at.map_or("unknown".to_owned(), |t| when(t, now)),
-            );
+            let registration = registration_expires_at.map_or("unknown".to_owned(), |t| when(t, now));
+            field(out, 2, "Registration expires", registration);
         }
     }
     field(out, 2, "Lock", lock_text(&token.lock));
-    field(out, 2, "Back-off", backoff_text(&status.backoff_until, now));
+    field(out, 2, "Back-off", backoff_text(backoff, now));
+}
 
+/// The cached role credentials, and each hop's.
+fn credentials_sections(out: &mut String, status: &ProfileStatus, now: OffsetDateTime) {
     section(out, if status.chain.is_some() { "SSO role credentials" } else { "Role credentials" });
     cache_fields(out, &status.role_credentials, now);
-    if let Some(chain) = &status.chain {
-        for (index, hop) in chain.hops.iter().enumerate() {
-            section(out, &format!("Hop {} credentials (profile {})", index + 1, hop.hop.profile));
-            cache_fields(out, &hop.credentials, now);
-            field(out, 2, "Back-off", backoff_text(&hop.backoff_until, now));
-        }
+    for (index, hop) in status.chain.iter().flat_map(|chain| chain.hops.iter().enumerate()) {
+        section(out, &format!("Hop {} credentials (profile {})", index + 1, hop.hop.profile));
+        cache_fields(out, &hop.credentials, now);
+        field(out, 2, "Back-off", backoff_text(&hop.backoff_until, now));
     }
+}
 
+/// How long each thing lasts, and what happens then.
+fn limits_section(out: &mut String, status: &ProfileStatus, now: OffsetDateTime) {
     section(out, "Limits");
-    let token_limit = match &token.file {
+    let token_limit = match &status.token.file {
         TokenFile::Missing => "none: no token".to_owned(),
         TokenFile::Unreadable(_) => "unknown: the token file is unusable".to_owned(),
         TokenFile::Read { expires_at, refreshable: Ok(()), .. } => {
@@ -101,7 +116,7 @@ pub(super) fn text_block(status: &ProfileStatus, now: OffsetDateTime) -> String 
         }
     };
     field(out, 2, "SSO token", token_limit);
-    let registration = match &token.file {
+    let registration = match &status.token.file {
         TokenFile::Read { registration_expires_at: Some(at), .. } => format!("{}, then login required", when(*at, now)),
         TokenFile::Read { registration_expires_at: None, .. } => "none: the token cannot be refreshed".to_owned(),
         TokenFile::Missing | TokenFile::Unreadable(_) => "unknown".to_owned(),
@@ -111,35 +126,20 @@ pub(super) fn text_block(status: &ProfileStatus, now: OffsetDateTime) -> String 
         Some(at) => format!("{}, then {then}", when(at, now)),
         None => "none cached".to_owned(),
     };
-    match &status.chain {
-        None => field(out, 2, "Role credentials", credentials_limit(&status.role_credentials, "fetched anew")),
-        Some(chain) => {
-            field(out, 2, "SSO role credentials", credentials_limit(&status.role_credentials, "fetched anew"));
-            for (index, hop) in chain.hops.iter().enumerate() {
-                field(
-                    out,
-                    2,
-                    &format!("Hop {} credentials", index + 1),
-                    credentials_limit(&hop.credentials, "assumed anew"),
-                );
-            }
-        }
+    let label = if status.chain.is_some() { "SSO role credentials" } else { "Role credentials" };
+    field(out, 2, label, credentials_limit(&status.role_credentials, "fetched anew"));
+    for (index, hop) in status.chain.iter().flat_map(|chain| chain.hops.iter().enumerate()) {
+        field(out, 2, &format!("Hop {} credentials", index + 1), credentials_limit(&hop.credentials, "assumed anew"));
     }
     field(out, 2, "SSO session length", "not visible to clients (see the note below)");
+}
 
-    let verdict = status.verdict();
-    let word = if verdict.usable { "usable" } else { "login required" };
-    field(out, 0, "Verdict", format_args!("{word} ({})", verdict.reason));
-    field(out, 0, "Login command", role.session.login_command());
-
-    match &status.verification {
-        None => {}
-        Some(Verification::Failed { message, .. }) => {
-            section(out, "Verify (STS GetCallerIdentity)");
-            field(out, 2, "Error", message);
-        }
-        Some(Verification::Checked { identity, expected, mismatch, warnings }) => {
-            section(out, "Verify (STS GetCallerIdentity)");
+/// What `--verify` found.
+fn verification_section(out: &mut String, verification: &Verification) {
+    section(out, "Verify (STS GetCallerIdentity)");
+    match verification {
+        Verification::Failed { message, .. } => field(out, 2, "Error", message),
+        Verification::Checked { identity, expected, mismatch, warnings } => {
             field(out, 2, "Account", format_args!("{} (configured: {})", identity.account, expected.account_id));
             field(out, 2, "Arn", &identity.arn);
             field(out, 2, "UserId", &identity.user_id);
@@ -153,7 +153,6 @@ pub(super) fn text_block(status: &ProfileStatus, now: OffsetDateTime) -> String 
             }
         }
     }
-    text
 }
 
 pub(super) fn session_text(session: &SsoSession, target: &Target) -> String {
