@@ -280,6 +280,15 @@ fn hop(config: &LoadedConfig, profile: &Profile<'_>) -> Result<AssumeRoleHop, Co
     if profile.get("mfa_serial").is_some() {
         return Err(ConfigError::MfaRequired { profile: name, path: path.clone() });
     }
+    // `role_arn` with a web identity token is AssumeRoleWithWebIdentity (botocore's provider for
+    // it comes first), which this helper does not run.
+    if profile.get("web_identity_token_file").is_some() {
+        return Err(ConfigError::UnsupportedSource {
+            profile: name,
+            key: "web_identity_token_file",
+            path: path.clone(),
+        });
+    }
     match (profile.get("source_profile"), profile.get("credential_source")) {
         (Some(_), Some(_)) => return Err(ConfigError::BothSources { profile: name, path: path.clone() }),
         (None, Some(source)) => {

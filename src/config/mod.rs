@@ -804,6 +804,10 @@ source_profile = via-helper
                 && err.contains("credentials of role arn:aws:iam::222222222222:role/k1"),
             "{err}"
         );
+        assert!(
+            chain_error(&hop("w", "web_identity_token_file = /t"), "w")
+                .contains("gets its credentials from web_identity_token_file, which this helper does not run")
+        );
         let text = "[profile a]\nrole_arn = Admin\nsource_profile = a\n";
         assert!(chain_error(text, "a").contains("role_arn = Admin in profile `a`"));
         let text = format!("{}[profile b]\ncredential_process = /bin/other-tool\n", hop("a", "source_profile = b"));

@@ -6,77 +6,53 @@ use super::*;
 /// fail to resolve are listed with their error.
 pub(super) fn inspect_all(invocation: &Invocation, locks: Option<&LockDir>) -> Result<Vec<Entry>, Error> {
     let mut loaded = config::load(&invocation.env, None)?;
-    let own_names = own_names(invocation);
-    let names: Vec<String> = loaded
-        .files
-        .profile_names()
-        .into_iter()
-        .filter(|name| uses_sso(&loaded.files, name, &own_names))
-        .map(str::to_owned)
-        .collect();
-    if names.is_empty() {
+    let names: Vec<String> = loaded.files.profile_names().into_iter().map(str::to_owned).collect();
+    // Each profile resolved on the files read once, as `--profile NAME` would resolve it.
+    let mut entries = Vec::new();
+    for name in names {
+        loaded.selected = Some(name.clone());
+        let target = Target::Profile(Some(name.clone()));
+        let resolution = config::resolve(&loaded, &invocation.env, &target, &own_names(invocation));
+        if !uses_sso(&resolution) {
+            continue;
+        }
+        entries.push(
+            match resolution.map_err(Error::from).and_then(|r| inspect_resolved(r, &target, invocation, locks)) {
+                Ok(status) => Entry::Shown(Box::new(status)),
+                Err(error) => Entry::Unresolved { profile: name, error: error.one_line() },
+            },
+        );
+    }
+    if entries.is_empty() {
         return Err(Error::Usage(format!(
             "no profile in `{}` gets its credentials from IAM Identity Center (SSO)",
             loaded.path.display()
         )));
     }
-    // Each profile resolved on the files read once, as `--profile NAME` would resolve it.
-    Ok(names
-        .into_iter()
-        .map(|name| {
-            loaded.selected = Some(name.clone());
-            match inspect_loaded(&Target::Profile(Some(name.clone())), invocation, locks, &loaded) {
-                Ok(status) => Entry::Shown(Box::new(status)),
-                Err(error) => Entry::Unresolved { profile: name, error: error.one_line() },
-            }
-        })
-        .collect())
+    Ok(entries)
 }
 
 pub(super) fn own_names(invocation: &Invocation) -> Vec<&str> {
     invocation.program_name.iter().map(String::as_str).collect()
 }
 
-/// Whether profile `name` gets its credentials from IAM Identity Center: it has SSO keys, or its
-/// `source_profile` chain (followed as `config::resolve` does, through a `credential_process`
-/// that runs this helper) ends at a profile that has. A broken chain (a missing profile, a loop,
-/// no source) counts too, so that `--all` shows its error rather than hiding it.
-pub(super) fn uses_sso(profiles: &SharedConfig, name: &str, own_names: &[&str]) -> bool {
-    use config::{has_sso_keys, has_static_keys};
-    let mut visited: Vec<String> = Vec::new();
-    let mut current = name.to_owned();
-    loop {
-        let Some(profile) = profiles.profile(&current) else { return true };
-        if visited.contains(&current) {
-            // A profile may name itself as its source only to use its own keys.
-            return !(visited.last() == Some(&current) && has_static_keys(&profile));
-        }
-        let is_target = visited.is_empty();
-        visited.push(current.clone());
-        if visited.len() > MAX_HOPS + 1 {
-            return true;
-        }
-        if profile.get("web_identity_token_file").is_some() {
-            return false;
-        }
-        if profile.get("role_arn").is_some() && (is_target || !has_static_keys(&profile)) {
-            match profile.get("source_profile") {
-                Some(source) => current = source.to_owned(),
-                // `credential_source` takes credentials from the host; with neither key the
-                // profile is broken.
-                None => return profile.get("credential_source").is_none(),
-            }
-            continue;
-        }
-        if has_sso_keys(&profile) {
-            return true;
-        }
-        match config::helper_profile(&profile, own_names) {
-            // A profile that runs this helper is not itself an SSO profile; a source that does
-            // leads to the profile it names.
-            Some(target) if !is_target && !has_static_keys(&profile) => current = target,
-            _ => return false,
-        }
+/// Whether a profile gets its credentials from IAM Identity Center, judged by the helper's own
+/// resolution of it (`config::resolve`): an SSO role, or a role chain on one. A profile the helper
+/// refuses counts too unless the refusal says it is not an SSO profile at all (no SSO keys,
+/// access keys, credentials from the host, a web identity or another tool, a profile that runs
+/// this helper), so that `--all` shows a broken chain's error rather than hiding it.
+pub(super) fn uses_sso(resolution: &Result<Resolved, ConfigError>) -> bool {
+    match resolution {
+        Ok(Resolved::Sso(_)) => true,
+        Ok(Resolved::Chain(chain)) => matches!(chain.base, ChainBase::Sso { .. }),
+        Err(
+            ConfigError::NotSso { .. }
+            | ConfigError::SelfReferencing { .. }
+            | ConfigError::CredentialSource { .. }
+            | ConfigError::UnsupportedSource { .. }
+            | ConfigError::NoCredentials { .. },
+        ) => false,
+        Err(_) => true,
     }
 }
 
@@ -91,17 +67,28 @@ pub(super) fn inspect(
 }
 
 /// [`inspect`] on files already read, with the target's profile selected in `loaded`.
-pub(super) fn inspect_loaded(
+fn inspect_loaded(
     target: &Target,
     invocation: &Invocation,
     locks: Option<&LockDir>,
     loaded: &LoadedConfig,
 ) -> Result<ProfileStatus, Error> {
+    let resolved = config::resolve(loaded, &invocation.env, target, &own_names(invocation))?;
+    inspect_resolved(resolved, target, invocation, locks)
+}
+
+/// What the helper sees for `target`, resolved as `resolved`: the token, the caches, the locks.
+fn inspect_resolved(
+    resolved: Resolved,
+    target: &Target,
+    invocation: &Invocation,
+    locks: Option<&LockDir>,
+) -> Result<ProfileStatus, Error> {
     let env = &invocation.env;
     let now = invocation.now;
     let profile = config::profile_name(target, env);
     let aws_dir = env.aws_dir().ok_or(ConfigError::NoHome)?;
-    let (role, chain) = match config::resolve(loaded, env, target, &own_names(invocation))? {
+    let (role, chain) = match resolved {
         Resolved::Sso(role) => (role, None),
         Resolved::Chain(chain) => match chain.base {
             ChainBase::Sso { profile: base_profile, role } => {

@@ -31,10 +31,7 @@ use time::OffsetDateTime;
 use crate::assume_role;
 use crate::aws::{self, FailureKind};
 use crate::cli::{Request, StatusRequest};
-use crate::config::file::SharedConfig;
-use crate::config::{
-    self, AssumeRoleHop, ChainBase, ConfigError, LoadedConfig, MAX_HOPS, Resolved, SsoRole, SsoSession, Target,
-};
+use crate::config::{self, AssumeRoleHop, ChainBase, ConfigError, LoadedConfig, Resolved, SsoRole, SsoSession, Target};
 use crate::lock::{self, LockDir, LockProbe};
 use crate::role_credentials::{self, RoleCredentials};
 use crate::token::cache::{self as token_cache, ReadError};
@@ -489,9 +486,15 @@ region = eu-west-1
         std::fs::create_dir_all(home.path().join(".aws")).unwrap();
         std::fs::write(home.path().join(".aws/config"), text).unwrap();
         let env = crate::Environment::from_vars([("HOME", home.path().to_str().unwrap())]);
-        let loaded = config::load(&env, None).unwrap();
-        let shown: Vec<&str> =
-            loaded.files.profile_names().into_iter().filter(|p| uses_sso(&loaded.files, p, &[])).collect();
+        let mut loaded = config::load(&env, None).unwrap();
+        let names: Vec<String> = loaded.files.profile_names().into_iter().map(str::to_owned).collect();
+        let mut shown = Vec::new();
+        for name in &names {
+            loaded.selected = Some(name.clone());
+            if uses_sso(&config::resolve(&loaded, &env, &Target::Profile(Some(name.clone())), &[])) {
+                shown.push(name.as_str());
+            }
+        }
         assert_eq!(
             shown,
             ["broken-sso", "dangling", "dev-sso", "legacy", "loop-a", "loop-b", "prod-admin", "two-hops", "via-helper"]
