@@ -289,7 +289,7 @@ pub enum ConfigError {
         path: PathBuf,
     },
     /// A source profile whose credentials come from something this helper does not run.
-    #[error("source profile `{profile}` in `{}` gets its credentials from {key}, which this helper does not run; point source_profile at an SSO profile (or a profile with access keys) instead", path.display())]
+    #[error("profile `{profile}` in `{}` gets its credentials from {key}, which this helper does not run; use an SSO profile (or one with access keys) as the source of role chains", path.display())]
     UnsupportedSource {
         /// The profile.
         profile: String,
