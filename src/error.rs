@@ -11,6 +11,8 @@ use crate::config::ConfigError;
 /// The documented exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitKind {
+    /// 0: done (for `status` and `doctor`: nothing to report).
+    Success = 0,
     /// 1: anything else (an unwritable cache folder, an internal error).
     Other = 1,
     /// 2: bad arguments or configuration; fix the command line or `~/.aws/config`.

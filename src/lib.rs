@@ -74,7 +74,7 @@ pub struct Outcome {
     /// The whole text (a table, JSON, a script, a man page).
     pub stdout: String,
     /// The exit code.
-    pub exit_code: u8,
+    pub exit_code: ExitKind,
 }
 
 /// What a successful run did, for stderr warnings, `--verbose` and the demo. Holds no secret:

@@ -20,7 +20,7 @@ fn main() -> ExitCode {
         .map(str::to_owned);
     let parsed = match cli::parse(args) {
         Ok(parsed) => parsed,
-        Err(NotRun::Info(text)) => return print_outcome(Ok(Outcome { stdout: text, exit_code: 0 })),
+        Err(NotRun::Info(text)) => return print_outcome(Ok(Outcome { stdout: text, exit_code: ExitKind::Success })),
         Err(NotRun::Usage(message)) => {
             say(&message);
             return ExitCode::from(ExitKind::Usage as u8);
@@ -38,7 +38,7 @@ fn main() -> ExitCode {
             for warning in &report.warnings {
                 say(&format!("warning: {warning}"));
             }
-            Outcome { stdout: output::format_credentials(&credentials, request.format), exit_code: 0 }
+            Outcome { stdout: output::format_credentials(&credentials, request.format), exit_code: ExitKind::Success }
         })),
         Command::Status(request) => print_outcome(status::run(&request, &invocation)),
         Command::Configure(request) => {
@@ -47,7 +47,9 @@ fn main() -> ExitCode {
             print_outcome(configure::run(&request, &invocation, executable.as_deref()))
         }
         Command::Doctor { json } => print_outcome(doctor::run(json, &invocation)),
-        Command::Completions(text) | Command::Man(text) => print_outcome(Ok(Outcome { stdout: text, exit_code: 0 })),
+        Command::Completions(text) | Command::Man(text) => {
+            print_outcome(Ok(Outcome { stdout: text, exit_code: ExitKind::Success }))
+        }
     }
 }
 
@@ -55,7 +57,7 @@ fn main() -> ExitCode {
 fn print_outcome(outcome: Result<Outcome, aws_sso_credential_process::Error>) -> ExitCode {
     match outcome {
         Ok(Outcome { stdout, exit_code }) => match output::print_text(&stdout) {
-            Ok(()) => ExitCode::from(exit_code),
+            Ok(()) => ExitCode::from(exit_code as u8),
             Err(e) => {
                 say(&format!("cannot write to stdout: {e}"));
                 ExitCode::from(ExitKind::Other as u8)

@@ -22,7 +22,7 @@ use crate::cli::ConfigureRequest;
 use crate::config::file::Profile;
 use crate::config::{self, ChainBase, LoadedConfig, PROGRAM_NAME, Resolved, Target};
 use crate::env::Environment;
-use crate::{Error, Invocation, Outcome, fs_util};
+use crate::{Error, ExitKind, Invocation, Outcome, fs_util};
 
 /// Runs `configure`. `executable` is this program's absolute path (`std::env::current_exe`), put
 /// in `credential_process`; without it, the bare program name (found on `PATH`) is used.
@@ -36,12 +36,12 @@ pub fn run(request: &ConfigureRequest, invocation: &Invocation, executable: Opti
     };
     let notes: String = plan.skipped.iter().map(|note| format!("# skipped: {note}\n")).collect();
     if plan.new.is_empty() {
-        return Ok(Outcome { stdout: format!("{notes}{}\n", plan.nothing), exit_code: 0 });
+        return Ok(Outcome { stdout: format!("{notes}{}\n", plan.nothing), exit_code: ExitKind::Success });
     }
     let lines = block(&plan.new, &program);
     if !request.write {
         let stdout = format!("# add to {}:\n{}{notes}", plan.path.display(), text(&lines, "\n"));
-        return Ok(Outcome { stdout, exit_code: 0 });
+        return Ok(Outcome { stdout, exit_code: ExitKind::Success });
     }
 
     let path = &plan.path;
@@ -69,7 +69,7 @@ pub fn run(request: &ConfigureRequest, invocation: &Invocation, executable: Opti
         backup.display(),
         text(&lines, "\n")
     );
-    Ok(Outcome { stdout, exit_code: 0 })
+    Ok(Outcome { stdout, exit_code: ExitKind::Success })
 }
 
 /// What to add, and what to say.

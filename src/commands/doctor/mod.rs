@@ -21,7 +21,7 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
-use crate::{Error, Invocation, Outcome};
+use crate::{Error, ExitKind, Invocation, Outcome};
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,9 +190,9 @@ impl Diagnosis {
         self.findings.iter().filter(|f| f.severity == severity).count()
     }
 
-    /// 1 if there is a problem, else 0.
-    pub fn exit_code(&self) -> u8 {
-        u8::from(self.count(Severity::Problem) > 0)
+    /// [`ExitKind::Other`] (1) if there is a problem, else [`ExitKind::Success`].
+    pub fn exit_code(&self) -> ExitKind {
+        if self.count(Severity::Problem) > 0 { ExitKind::Other } else { ExitKind::Success }
     }
 }
 
@@ -374,20 +374,20 @@ mod tests {
              \n\
              1 problem, 1 warning\n"
         );
-        assert_eq!(d.exit_code(), 1);
+        assert_eq!(d.exit_code(), ExitKind::Other);
     }
 
     #[test]
     fn summaries_and_exit_codes() {
         let clean = diagnosis(vec![]);
         assert!(render_text(&clean).ends_with("ok       legacy-layout\nok       file-modes (3 files)\nskipped  clock-skew (no record)\n\nno problems found\n"));
-        assert_eq!(clean.exit_code(), 0);
+        assert_eq!(clean.exit_code(), ExitKind::Success);
         let warned = diagnosis(vec![
             finding(Check::ClockSkew, Severity::Warning, None),
             finding(Check::FileModes, Severity::Warning, None),
         ]);
         assert!(render_text(&warned).ends_with("\nno problems found, 2 warnings\n"));
-        assert_eq!(warned.exit_code(), 0, "warnings alone do not fail");
+        assert_eq!(warned.exit_code(), ExitKind::Success, "warnings alone do not fail");
         let bad = diagnosis(vec![
             finding(Check::FileModes, Severity::Problem, None),
             finding(Check::FileModes, Severity::Problem, None),

@@ -132,7 +132,7 @@ pub(super) fn verification_json(verification: &Verification) -> Value {
         Verification::Failed { message, exit_code } => json!({
             "ok": false,
             "error": message,
-            "exit_code": exit_code,
+            "exit_code": *exit_code as u8,
             "account": null,
             "arn": null,
             "user_id": null,

@@ -205,7 +205,7 @@ enum Verification {
     /// Getting the credentials, or the `GetCallerIdentity` call, failed.
     Failed {
         message: String,
-        exit_code: u8,
+        exit_code: ExitKind,
     },
     Checked {
         identity: CallerIdentity,
@@ -348,14 +348,14 @@ fn shown(entries: &[Entry]) -> Vec<&ProfileStatus> {
 /// 1 if `--verify` found a mismatch; else the code of the first `--verify` failure; else 3 if a
 /// profile needs a login; else 0. Profiles that could not be resolved do not count, unless no
 /// profile could be (then 2).
-fn exit_code(entries: &[Entry]) -> u8 {
+fn exit_code(entries: &[Entry]) -> ExitKind {
     let shown = shown(entries);
     if shown.is_empty() {
-        return ExitKind::Usage as u8;
+        return ExitKind::Usage;
     }
     let verifications = || shown.iter().filter_map(|status| status.verification.as_ref());
     if verifications().any(|v| matches!(v, Verification::Checked { mismatch: Some(_), .. })) {
-        return ExitKind::Other as u8;
+        return ExitKind::Other;
     }
     if let Some(code) = verifications().find_map(|v| match v {
         Verification::Failed { exit_code, .. } => Some(*exit_code),
@@ -364,9 +364,9 @@ fn exit_code(entries: &[Entry]) -> u8 {
         return code;
     }
     if shown.iter().any(|status| !status.verdict().usable) {
-        return ExitKind::LoginRequired as u8;
+        return ExitKind::LoginRequired;
     }
-    0
+    ExitKind::Success
 }
 
 #[cfg(test)]
@@ -653,7 +653,7 @@ Identity Center, 15 minutes to 90 days) is not visible to clients, so a refresha
 still stop refreshing before its client registration expires.
 "
         );
-        assert_eq!(exit_code(&entries), 0, "the unresolved profile does not count");
+        assert_eq!(exit_code(&entries), ExitKind::Success, "the unresolved profile does not count");
         let document: Value = serde_json::from_str(&render_json(&entries, NOW)).unwrap();
         assert_eq!(document["usable"], json!(true));
         assert_eq!(document["verified"], json!(true));
@@ -675,16 +675,16 @@ still stop refreshing before its client registration expires.
             status.verification = verification;
             Entry::Shown(Box::new(status))
         };
-        assert_eq!(exit_code(&[with(None)]), 3);
-        let failed = || Some(Verification::Failed { message: "x".into(), exit_code: 4 });
-        assert_eq!(exit_code(&[with(None), with(failed())]), 4);
+        assert_eq!(exit_code(&[with(None)]), ExitKind::LoginRequired);
+        let failed = || Some(Verification::Failed { message: "x".into(), exit_code: ExitKind::Aws });
+        assert_eq!(exit_code(&[with(None), with(failed())]), ExitKind::Aws);
         let mismatch = Some(Verification::Checked {
             identity: identity("1", "arn"),
             expected: ExpectedIdentity { account_id: "2".into(), role: ExpectedRole::Assumed("A".into()) },
             mismatch: Some("…".into()),
             warnings: vec![],
         });
-        assert_eq!(exit_code(&[with(failed()), with(mismatch)]), 1);
-        assert_eq!(exit_code(&[Entry::Unresolved { profile: "p".into(), error: "e".into() }]), 2);
+        assert_eq!(exit_code(&[with(failed()), with(mismatch)]), ExitKind::Other);
+        assert_eq!(exit_code(&[Entry::Unresolved { profile: "p".into(), error: "e".into() }]), ExitKind::Usage);
     }
 }

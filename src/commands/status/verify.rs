@@ -5,7 +5,7 @@ use super::*;
 
 pub(super) fn verify(status: &ProfileStatus, request: &StatusRequest, invocation: &Invocation) -> Verification {
     let credentials_request = Request { lock_timeout: request.lock_timeout, ..Request::new(status.target.clone()) };
-    let failed = |error: Error| Verification::Failed { message: error.one_line(), exit_code: error.exit_kind() as u8 };
+    let failed = |error: Error| Verification::Failed { message: error.one_line(), exit_code: error.exit_kind() };
     let (credentials, report) = match crate::run(&credentials_request, invocation) {
         Ok(got) => got,
         Err(error) => return failed(error),
