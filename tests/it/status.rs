@@ -2,7 +2,8 @@
 //!
 //! Outputs are compared exactly, after replacing the temporary HOME with `$HOME`, the timestamps
 //! the test wrote with their names, and each relative time (`in 7h 59m`, `expired 3m ago`, which
-//! depend on how long the run took) with `…`.
+//! depend on how long the run took) with `…`. The expected texts are data:
+//! `test-data/status/<test name>/expected.txt` (`STATUS_BLESS=1` rewrites them).
 
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -12,12 +13,6 @@ use aws_sso_credential_process::config::{SsoRole, SsoSession};
 use aws_sso_credential_process::{role_credentials, timestamp};
 use fake_aws::{FakeAws, Route, TrustPolicy};
 use serde_json::{Value, json};
-
-const NOTE: &str = "\
-Note: the SSO session's own length (the AWS access portal session the administrator sets in IAM
-Identity Center, 15 minutes to 90 days) is not visible to clients, so a refreshable token may
-still stop refreshing before its client registration expires.
-";
 
 /// Runs `status ARGS…` and checks that no secret reached stdout either.
 fn status(env: &TestEnv, args: &[&str]) -> Run {
@@ -54,6 +49,19 @@ fn normalized(env: &TestEnv, text: &str, timestamps: &[(&str, &str)]) -> String 
     out
 }
 
+/// Compares `actual` with `test-data/status/CASE/FILE` (the expected output, with the note at the
+/// end), or writes it there with `STATUS_BLESS=1` (then review the diff, as for `doctor`).
+fn golden(case: &str, file: &str, actual: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("test-data/status").join(case).join(file);
+    if std::env::var_os("STATUS_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(actual, expected, "{} differs", path.display());
+}
+
 fn token_times(env: &TestEnv, path: &std::path::Path) -> (String, String) {
     let token = env.read_json(path);
     let text = |key: &str| token[key].as_str().unwrap_or_default().to_owned();
@@ -70,42 +78,7 @@ fn a_valid_token_and_fresh_cached_credentials() {
     let (token, registration) = token_times(&env, &env.token_path());
     let times =
         [("token", token.as_str()), ("registration", &registration), ("role", cached["Expiration"].as_str().unwrap())];
-    assert_eq!(
-        normalized(&env, &run.stdout, &times),
-        format!(
-            "\
-Profile:                dev-sso
-Kind:                   sso
-SSO session:            my-sso
-Start URL:              https://d-1234567890.awsapps.com/start
-SSO region:             us-east-1
-Account:                111122223333
-Role:                   ReadOnly
-SSO token:
-  File:                 $HOME/.aws/sso/cache/0ad374308c5a4e22f723adf10145eafad7c4031c.json
-  Exists:               yes
-  State:                valid
-  Expires:              <token> (in …)
-  Refreshable:          yes
-  Registration expires: <registration> (in …)
-  Lock:                 free
-  Back-off:             none
-Role credentials:
-  File:                 $HOME/.aws/cli/cache/0521d1f6a6c4e68f9e18540309367cc3cccb6305.json
-  Expires:              <role> (in …)
-  Fresh:                yes
-  Lock:                 free
-Limits:
-  SSO token:            <token> (in …), then refreshed
-  Client registration:  <registration> (in …), then login required
-  Role credentials:     <role> (in …), then fetched anew
-  SSO session length:   not visible to clients (see the note below)
-Verdict:                usable (the cached role credentials are fresh)
-Login command:          aws sso login --sso-session my-sso
-
-{NOTE}"
-        )
-    );
+    golden("a-valid-token-and-fresh-cached-credentials", "expected.txt", &normalized(&env, &run.stdout, &times));
     assert_eq!(env.fake.total_calls(), 0, "status reads files only");
 }
 
@@ -117,41 +90,10 @@ fn a_token_due_for_refresh_is_usable_and_left_as_it_is() {
     let run = status(&env, &["--profile", "dev-sso"]);
     assert_eq!((run.code, run.stderr.as_str()), (0, ""));
     let (token, registration) = token_times(&env, &env.token_path());
-    assert_eq!(
-        normalized(&env, &run.stdout, &[("token", &token), ("registration", &registration)]),
-        format!(
-            "\
-Profile:                dev-sso
-Kind:                   sso
-SSO session:            my-sso
-Start URL:              https://d-1234567890.awsapps.com/start
-SSO region:             us-east-1
-Account:                111122223333
-Role:                   ReadOnly
-SSO token:
-  File:                 $HOME/.aws/sso/cache/0ad374308c5a4e22f723adf10145eafad7c4031c.json
-  Exists:               yes
-  State:                refresh-due
-  Expires:              <token> (in …)
-  Refreshable:          yes
-  Registration expires: <registration> (in …)
-  Lock:                 free
-  Back-off:             none
-Role credentials:
-  File:                 $HOME/.aws/cli/cache/0521d1f6a6c4e68f9e18540309367cc3cccb6305.json
-  Expires:              none cached
-  Fresh:                no
-  Lock:                 free
-Limits:
-  SSO token:            <token> (in …), then refreshed
-  Client registration:  <registration> (in …), then login required
-  Role credentials:     none cached
-  SSO session length:   not visible to clients (see the note below)
-Verdict:                usable (the SSO token expires within 15 minutes and the next call refreshes it)
-Login command:          aws sso login --sso-session my-sso
-
-{NOTE}"
-        )
+    golden(
+        "a-token-due-for-refresh-is-usable-and-left-as-it-is",
+        "expected.txt",
+        &normalized(&env, &run.stdout, &[("token", &token), ("registration", &registration)]),
     );
     assert_eq!(std::fs::read(env.token_path()).unwrap(), before, "status never refreshes");
     assert_eq!(env.fake.total_calls(), 0);
@@ -168,41 +110,10 @@ fn an_expired_legacy_token_needs_a_login_and_names_the_command() {
     );
     let run = status(&env, &["--profile", "legacy"]);
     assert_eq!((run.code, run.stderr.as_str()), (3, ""));
-    assert_eq!(
-        normalized(&env, &run.stdout, &[("token", &expired)]),
-        format!(
-            "\
-Profile:                legacy
-Kind:                   sso
-SSO session:            legacy (sso_start_url in the profile)
-Start URL:              https://d-1234567890.awsapps.com/start
-SSO region:             us-east-1
-Account:                111122223333
-Role:                   ReadOnly
-SSO token:
-  File:                 $HOME/.aws/sso/cache/7487b5b67d5fa1132cf33fa93ae51ef38cc37752.json
-  Exists:               yes
-  State:                login-required
-  Expires:              <token> (expired … ago)
-  Refreshable:          no (it has no refresh token)
-  Registration expires: unknown
-  Lock:                 free
-  Back-off:             none
-Role credentials:
-  File:                 $HOME/.aws/cli/cache/417c90ed1b57b636208f01348e75fbf5c9a91a50.json
-  Expires:              none cached
-  Fresh:                no
-  Lock:                 free
-Limits:
-  SSO token:            <token> (expired … ago), not refreshable (it has no refresh token)
-  Client registration:  none: the token cannot be refreshed
-  Role credentials:     none cached
-  SSO session length:   not visible to clients (see the note below)
-Verdict:                login required (the SSO token has expired and cannot be refreshed: it has no refresh token)
-Login command:          aws sso login --profile legacy
-
-{NOTE}"
-        )
+    golden(
+        "an-expired-legacy-token-needs-a-login-and-names-the-command",
+        "expected.txt",
+        &normalized(&env, &run.stdout, &[("token", &expired)]),
     );
 }
 
@@ -212,38 +123,10 @@ fn no_token_file_needs_a_login_and_the_default_profile_is_the_credential_command
     env.set_env("AWS_PROFILE", "dev-sso");
     let run = status(&env, &[]);
     assert_eq!((run.code, run.stderr.as_str()), (3, ""));
-    assert_eq!(
-        normalized(&env, &run.stdout, &[]),
-        format!(
-            "\
-Profile:                dev-sso
-Kind:                   sso
-SSO session:            my-sso
-Start URL:              https://d-1234567890.awsapps.com/start
-SSO region:             us-east-1
-Account:                111122223333
-Role:                   ReadOnly
-SSO token:
-  File:                 $HOME/.aws/sso/cache/0ad374308c5a4e22f723adf10145eafad7c4031c.json
-  Exists:               no
-  State:                missing
-  Lock:                 free
-  Back-off:             none
-Role credentials:
-  File:                 $HOME/.aws/cli/cache/0521d1f6a6c4e68f9e18540309367cc3cccb6305.json
-  Expires:              none cached
-  Fresh:                no
-  Lock:                 free
-Limits:
-  SSO token:            none: no token
-  Client registration:  unknown
-  Role credentials:     none cached
-  SSO session length:   not visible to clients (see the note below)
-Verdict:                login required (there is no cached SSO token)
-Login command:          aws sso login --sso-session my-sso
-
-{NOTE}"
-        )
+    golden(
+        "no-token-file-needs-a-login-and-the-default-profile-is-the-credential-commands",
+        "expected.txt",
+        &normalized(&env, &run.stdout, &[]),
     );
 }
 
@@ -254,100 +137,10 @@ fn all_shows_every_identity_center_profile_and_skips_the_others() {
     let run = status(&env, &["--all"]);
     assert_eq!((run.code, run.stderr.as_str()), (3, ""), "legacy has no token");
     let (token, registration) = token_times(&env, &env.token_path());
-    let token_block = "\
-SSO token:
-  File:                 $HOME/.aws/sso/cache/0ad374308c5a4e22f723adf10145eafad7c4031c.json
-  Exists:               yes
-  State:                valid
-  Expires:              <token> (in …)
-  Refreshable:          yes
-  Registration expires: <registration> (in …)
-  Lock:                 free
-  Back-off:             none
-";
-    // (`concat!`: a `\` continuation would drop the first line's indentation.)
-    let role_fields = concat!(
-        "  File:                 $HOME/.aws/cli/cache/0521d1f6a6c4e68f9e18540309367cc3cccb6305.json\n",
-        "  Expires:              none cached\n",
-        "  Fresh:                no\n",
-        "  Lock:                 free\n",
-    );
-    assert_eq!(
-        normalized(&env, &run.stdout, &[("token", &token), ("registration", &registration)]),
-        format!(
-            "\
-Profile:                dev-sso
-Kind:                   sso
-SSO session:            my-sso
-Start URL:              https://d-1234567890.awsapps.com/start
-SSO region:             us-east-1
-Account:                111122223333
-Role:                   ReadOnly
-{token_block}\
-Role credentials:
-{role_fields}\
-Limits:
-  SSO token:            <token> (in …), then refreshed
-  Client registration:  <registration> (in …), then login required
-  Role credentials:     none cached
-  SSO session length:   not visible to clients (see the note below)
-Verdict:                usable (the SSO token is valid)
-Login command:          aws sso login --sso-session my-sso
-
-Profile:                legacy
-Kind:                   sso
-SSO session:            legacy (sso_start_url in the profile)
-Start URL:              https://d-1234567890.awsapps.com/start
-SSO region:             us-east-1
-Account:                111122223333
-Role:                   ReadOnly
-SSO token:
-  File:                 $HOME/.aws/sso/cache/7487b5b67d5fa1132cf33fa93ae51ef38cc37752.json
-  Exists:               no
-  State:                missing
-  Lock:                 free
-  Back-off:             none
-Role credentials:
-  File:                 $HOME/.aws/cli/cache/417c90ed1b57b636208f01348e75fbf5c9a91a50.json
-  Expires:              none cached
-  Fresh:                no
-  Lock:                 free
-Limits:
-  SSO token:            none: no token
-  Client registration:  unknown
-  Role credentials:     none cached
-  SSO session length:   not visible to clients (see the note below)
-Verdict:                login required (there is no cached SSO token)
-Login command:          aws sso login --profile legacy
-
-Profile:                prod-admin
-Kind:                   chain of 1 hop on top of profile dev-sso
-SSO session:            my-sso
-Start URL:              https://d-1234567890.awsapps.com/start
-SSO region:             us-east-1
-Account:                111122223333
-Role:                   ReadOnly
-Hop 1:                  arn:aws:iam::444455556666:role/Admin (profile prod-admin)
-{token_block}\
-SSO role credentials:
-{role_fields}\
-Hop 1 credentials (profile prod-admin):
-  File:                 $HOME/.aws/cli/cache/8f01d106254b612ca59634860cece07809d48c2e.json
-  Expires:              none cached
-  Fresh:                no
-  Lock:                 free
-  Back-off:             none
-Limits:
-  SSO token:            <token> (in …), then refreshed
-  Client registration:  <registration> (in …), then login required
-  SSO role credentials: none cached
-  Hop 1 credentials:    none cached
-  SSO session length:   not visible to clients (see the note below)
-Verdict:                usable (the SSO token is valid)
-Login command:          aws sso login --sso-session my-sso
-
-{NOTE}"
-        )
+    golden(
+        "all-shows-every-identity-center-profile-and-skips-the-others",
+        "expected.txt",
+        &normalized(&env, &run.stdout, &[("token", &token), ("registration", &registration)]),
     );
     assert_eq!(env.fake.total_calls(), 0);
 }
@@ -544,20 +337,7 @@ fn verify_gets_the_credentials_and_shows_whose_they_are() {
     assert!(env.role_cache_path().exists(), "cached, as the default command does");
     let text = without_user_id(&run.stdout);
     let verify = text.split("Login command:          aws sso login --sso-session my-sso\n").nth(1).unwrap();
-    assert_eq!(
-        verify,
-        format!(
-            "\
-Verify (STS GetCallerIdentity):
-  Account:              111122223333 (configured: 111122223333)
-  Arn:                  arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_ReadOnly_0123456789abcdef/fake-user
-  UserId:               <user-id>
-  Configured role:      ReadOnly (as AWSReservedSSO_ReadOnly_…)
-  Result:               ok: the credentials are the configured account's and role's
-
-{NOTE}"
-        )
-    );
+    golden("verify-gets-the-credentials-and-shows-whose-they-are", "expected.txt", &verify);
     // What was inspected before the fetch: nothing cached then.
     assert!(text.contains("Role credentials:\n  File:"), "{text}");
 
