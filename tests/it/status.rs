@@ -337,7 +337,7 @@ fn verify_gets_the_credentials_and_shows_whose_they_are() {
     assert!(env.role_cache_path().exists(), "cached, as the default command does");
     let text = without_user_id(&run.stdout);
     let verify = text.split("Login command:          aws sso login --sso-session my-sso\n").nth(1).unwrap();
-    golden("verify-gets-the-credentials-and-shows-whose-they-are", "expected.txt", &verify);
+    golden("verify-gets-the-credentials-and-shows-whose-they-are", "expected.txt", verify);
     // What was inspected before the fetch: nothing cached then.
     assert!(text.contains("Role credentials:\n  File:"), "{text}");
 
