@@ -53,96 +53,81 @@ fn finding(entry: &Entry, severity: Severity, message: String, fix: String) -> F
 
 /// The findings for `entries`, given our uid `us`.
 pub(super) fn check(entries: &[Entry], us: u32) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for entry in entries {
-        let mode = entry.mode & 0o7777;
-        let path = shell_path(&entry.path);
-        let foreign = entry.owner != us && entry.owner != 0;
-        let owner_fix = format!("sudo chown {us} {path}");
-        let owned_by = format!("owned by another user (uid {}; you are uid {us})", entry.owner);
-        match entry.kind {
-            Kind::ConfigFile => {
-                let mut what = Vec::new();
-                let mut fix = Vec::new();
-                if foreign {
-                    what.push(owned_by);
-                    fix.push(owner_fix);
-                }
-                if let Some(access) = access(mode, 0o022) {
-                    what.push(format!("{access} (mode {mode:04o})"));
-                    fix.push(format!("chmod go-w {path}"));
-                }
-                if !what.is_empty() {
-                    findings.push(finding(
-                        entry,
-                        Severity::Problem,
-                        format!(
-                            "the config file is {}: they could make your profiles run a credential_process of their choosing",
-                            what.join(" and ")
-                        ),
-                        fix.join(" && "),
-                    ));
-                }
-            }
-            Kind::CredentialsFile => {
-                let mut what = Vec::new();
-                let mut fix = Vec::new();
-                if foreign {
-                    what.push(owned_by);
-                    fix.push(owner_fix);
-                }
-                if let Some(access) = access(mode, 0o077) {
-                    what.push(format!("{access} (mode {mode:04o})"));
-                    fix.push(format!("chmod 600 {path}"));
-                }
-                if !what.is_empty() {
-                    findings.push(finding(
-                        entry,
-                        Severity::Problem,
-                        format!("the credentials file is {}, and it holds access keys", what.join(" and ")),
-                        fix.join(" && "),
-                    ));
-                }
-            }
-            Kind::Folder | Kind::CacheFolder | Kind::HelperFolder => {
-                if let Some(distrust) = folder_distrust(&entry.path, entry.mode, entry.owner, us) {
-                    let could = match entry.kind {
-                        Kind::Folder => "replace the files in it",
-                        Kind::CacheFolder => "replace the SSO tokens or credentials cached in it",
-                        _ => "plant lock files that stall every caller, or replace what it records",
-                    };
-                    findings.push(finding(
-                        entry,
-                        Severity::Problem,
-                        format!("the folder {}, so they could {could}", distrust.what),
-                        distrust.fix,
-                    ));
-                } else if entry.kind == Kind::CacheFolder && mode & 0o077 != 0 {
-                    findings.push(finding(
-                        entry,
-                        Severity::Warning,
-                        format!(
-                            "other users can list the folder (mode {mode:04o}), and so see which SSO sessions and roles have cached credentials"
-                        ),
-                        format!("chmod 700 {path}"),
-                    ));
-                }
-            }
-            Kind::CacheFile => {
-                if let Some(access) = access(mode, 0o077) {
-                    findings.push(finding(
-                        entry,
-                        Severity::Problem,
-                        format!(
-                            "the file is {access} (mode {mode:04o}), and it holds secrets (an SSO token or credentials)"
-                        ),
-                        format!("chmod 600 {path}"),
-                    ));
-                }
-            }
-        }
+    entries
+        .iter()
+        .filter_map(|entry| match entry.kind {
+            Kind::ConfigFile => file_finding(entry, us, (0o022, "chmod go-w"), |what| {
+                format!(
+                    "the config file is {what}: they could make your profiles run a credential_process of their choosing"
+                )
+            }),
+            Kind::CredentialsFile => file_finding(entry, us, (0o077, "chmod 600"), |what| {
+                format!("the credentials file is {what}, and it holds access keys")
+            }),
+            Kind::Folder | Kind::CacheFolder | Kind::HelperFolder => folder_finding(entry, us),
+            Kind::CacheFile => cache_file_finding(entry),
+        })
+        .collect()
+}
+
+/// The config or credentials file: owned by someone else, or open to others beyond `mask` (fixed
+/// by `chmod`); `message` says what that lets them do, given what is wrong.
+fn file_finding(
+    entry: &Entry,
+    us: u32,
+    (mask, chmod): (u32, &str),
+    message: impl FnOnce(&str) -> String,
+) -> Option<Finding> {
+    let mode = entry.mode & 0o7777;
+    let path = shell_path(&entry.path);
+    let mut what = Vec::new();
+    let mut fix = Vec::new();
+    if entry.owner != us && entry.owner != 0 {
+        what.push(format!("owned by another user (uid {}; you are uid {us})", entry.owner));
+        fix.push(format!("sudo chown {us} {path}"));
     }
-    findings
+    if let Some(access) = access(mode, mask) {
+        what.push(format!("{access} (mode {mode:04o})"));
+        fix.push(format!("{chmod} {path}"));
+    }
+    (!what.is_empty()).then(|| finding(entry, Severity::Problem, message(&what.join(" and ")), fix.join(" && ")))
+}
+
+/// A folder others can write to or that someone else owns (a problem), or a cache folder others
+/// can list (a warning).
+fn folder_finding(entry: &Entry, us: u32) -> Option<Finding> {
+    let mode = entry.mode & 0o7777;
+    if let Some(distrust) = folder_distrust(&entry.path, entry.mode, entry.owner, us) {
+        let could = match entry.kind {
+            Kind::Folder => "replace the files in it",
+            Kind::CacheFolder => "replace the SSO tokens or credentials cached in it",
+            _ => "plant lock files that stall every caller, or replace what it records",
+        };
+        let message = format!("the folder {}, so they could {could}", distrust.what);
+        return Some(finding(entry, Severity::Problem, message, distrust.fix));
+    }
+    (entry.kind == Kind::CacheFolder && mode & 0o077 != 0).then(|| {
+        finding(
+            entry,
+            Severity::Warning,
+            format!(
+                "other users can list the folder (mode {mode:04o}), and so see which SSO sessions and roles have cached credentials"
+            ),
+            format!("chmod 700 {}", shell_path(&entry.path)),
+        )
+    })
+}
+
+/// A token or credentials cache file others can read or write.
+fn cache_file_finding(entry: &Entry) -> Option<Finding> {
+    let mode = entry.mode & 0o7777;
+    let access = access(mode, 0o077)?;
+    Some(finding(
+        entry,
+        Severity::Problem,
+        format!("the file is {access} (mode {mode:04o}), and it holds secrets (an SSO token or credentials)"),
+        format!("chmod 600 {}", shell_path(&entry.path)),
+    ))
 }
 
 #[cfg(test)]
