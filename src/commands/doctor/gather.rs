@@ -115,42 +115,7 @@ pub(super) fn diagnose(invocation: &Invocation) -> Result<Diagnosis, Error> {
             out.skip(check, "the config files cannot be parsed");
             continue;
         };
-        match check {
-            Check::SdkCompatibility => {
-                let config = (files.config_path, &files.shared.config.ini);
-                let credentials = files.credentials_path.map(|path| (path, &files.shared.credentials.ini));
-                out.add(check, sdk_compatibility::check(config, credentials), None);
-            }
-            Check::LegacyLayout => out.add(check, profiles::legacy_layout(files), None),
-            Check::MissingRegistrationScopes => out.add(check, profiles::missing_registration_scopes(files), None),
-            Check::RecursiveCredentialProcess => {
-                out.add(check, profiles::recursive_credential_process(files, &resolve), None)
-            }
-            Check::IgnoredCredentialProcess => out.add(check, profiles::ignored_credential_process(files), None),
-            Check::HardCodedSessionToken => out.add(check, profiles::hard_coded_session_token(files), None),
-            Check::LongTermKeys => out.add(check, profiles::long_term_keys(files), None),
-            Check::TokenFileUnparseable => {
-                let Some(aws_dir) = &aws_dir else {
-                    out.skip(check, "no home folder");
-                    out.skip(Check::ExpiredToken, "no home folder");
-                    continue;
-                };
-                let sessions = profiles::token_sessions(files);
-                let configured = sessions.len();
-                let token_files = read_token_files(aws_dir, sessions);
-                let (unparseable, expired) = tokens::check(&token_files, now);
-                let note = match token_files.len() {
-                    0 if configured == 0 => "no SSO sessions configured".to_owned(),
-                    0 => "no token files: nobody has logged in with these sessions".to_owned(),
-                    1 => "1 token file read".to_owned(),
-                    n => format!("{n} token files read"),
-                };
-                out.add(check, unparseable, Some(note));
-                out.add(Check::ExpiredToken, expired, None);
-            }
-            // Checked with TokenFileUnparseable, from the same files; the rest do not read the config.
-            _ => {}
-        }
+        run_config_check(check, &mut out, files, &resolve, aws_dir.as_deref(), now);
     }
 
     Ok(Diagnosis {
@@ -161,6 +126,57 @@ pub(super) fn diagnose(invocation: &Invocation) -> Result<Diagnosis, Error> {
         findings: out.findings,
         statuses: out.statuses,
     })
+}
+
+/// Runs a check that reads the parsed files.
+fn run_config_check(
+    check: Check,
+    out: &mut Collector,
+    files: &Files<'_>,
+    resolve: &dyn Fn(&Target) -> Result<(), ConfigError>,
+    aws_dir: Option<&Path>,
+    now: time::OffsetDateTime,
+) {
+    match check {
+        Check::SdkCompatibility => {
+            let config = (files.config_path, &files.shared.config.ini);
+            let credentials = files.credentials_path.map(|path| (path, &files.shared.credentials.ini));
+            out.add(check, sdk_compatibility::check(config, credentials), None);
+        }
+        Check::LegacyLayout => out.add(check, profiles::legacy_layout(files), None),
+        Check::MissingRegistrationScopes => out.add(check, profiles::missing_registration_scopes(files), None),
+        Check::RecursiveCredentialProcess => {
+            out.add(check, profiles::recursive_credential_process(files, resolve), None)
+        }
+        Check::IgnoredCredentialProcess => out.add(check, profiles::ignored_credential_process(files), None),
+        Check::HardCodedSessionToken => out.add(check, profiles::hard_coded_session_token(files), None),
+        Check::LongTermKeys => out.add(check, profiles::long_term_keys(files), None),
+        Check::TokenFileUnparseable => token_checks(out, files, aws_dir, now),
+        // Checked with TokenFileUnparseable, from the same files; the rest do not read the config.
+        _ => {}
+    }
+}
+
+/// `token-file-unparseable` and `expired-token`, from the token files of the sessions the config
+/// names.
+fn token_checks(out: &mut Collector, files: &Files<'_>, aws_dir: Option<&Path>, now: time::OffsetDateTime) {
+    let Some(aws_dir) = aws_dir else {
+        out.skip(Check::TokenFileUnparseable, "no home folder");
+        out.skip(Check::ExpiredToken, "no home folder");
+        return;
+    };
+    let sessions = profiles::token_sessions(files);
+    let configured = sessions.len();
+    let token_files = read_token_files(aws_dir, sessions);
+    let (unparseable, expired) = tokens::check(&token_files, now);
+    let note = match token_files.len() {
+        0 if configured == 0 => "no SSO sessions configured".to_owned(),
+        0 => "no token files: nobody has logged in with these sessions".to_owned(),
+        1 => "1 token file read".to_owned(),
+        n => format!("{n} token files read"),
+    };
+    out.add(Check::TokenFileUnparseable, unparseable, Some(note));
+    out.add(Check::ExpiredToken, expired, None);
 }
 
 /// The config file, the credentials file, `~/.aws` and this program's cache folder.
