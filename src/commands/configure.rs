@@ -154,6 +154,7 @@ fn plan_one(env: &Environment, profile: &str, name: Option<&str>, own_names: &[&
 /// The plan for `configure` without `--profile`: every profile that gets credentials from IAM
 /// Identity Center (SSO keys, or a role chain resting on them) and that no profile runs this
 /// helper for yet, in name order.
+// Long by design: the decision per profile (skip, report, add, conflict) in one loop.
 fn plan_all(env: &Environment, own_names: &[&str]) -> Result<Plan, Error> {
     let mut loaded = config::load(env, None)?;
     let served: BTreeSet<String> =

@@ -273,6 +273,8 @@ pub fn helper_profile(profile: &Profile<'_>, program_names: &[&str]) -> Option<S
 
 /// The hop for a profile with `role_arn`, refusing what cannot work without a person or an
 /// EC2/ECS host.
+// Long by design: every key of a hop checked in the order botocore's AssumeRoleProvider reads
+// them, each with its own message.
 fn hop(config: &LoadedConfig, profile: &Profile<'_>) -> Result<AssumeRoleHop, ConfigError> {
     let path = &config.path;
     let name = profile.name().to_owned();

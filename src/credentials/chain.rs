@@ -60,6 +60,8 @@ impl ChainPath<'_> {
 
     /// Credentials for hop `index`: from its cache if fresh (and not `rejected`), else assumed
     /// with its source's credentials.
+    // Long by design: one hop's whole protocol (cache, source, lock, double check, back-off, the
+    // call, and the one retry with fresh source credentials) in the order it happens.
     fn hop(&self, index: usize, rejected: Option<&str>, report: &mut Report) -> Result<RoleCredentials, Error> {
         let hop = &self.chain.hops[index];
         let path = assume_role::cache_path(self.aws_dir, hop);

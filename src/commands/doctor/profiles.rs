@@ -398,6 +398,8 @@ fn walk(files: &Files<'_>, start: &str, first: &str) -> Walk {
 /// arguments it would refuse: its own profile, a loop, a profile that itself runs the helper, a
 /// profile without SSO keys or `role_arn`, or no target at all. `resolve` is the helper's own
 /// resolution of a target against these files.
+// Long by design: one finding per way a command line can go wrong, each with its own message and
+// fix; the cases read best side by side.
 pub(super) fn recursive_credential_process(
     files: &Files<'_>,
     resolve: &dyn Fn(&Target) -> Result<(), ConfigError>,

@@ -172,6 +172,7 @@ fn sdk_incompatibilities(document: &Map<String, Value>, named_session: bool) -> 
 }
 
 /// `token-file-unparseable` findings and `expired-token` findings for the token files at `now`.
+// Long by design: each reader's rules (ours, the Rust SDK's, the Java SDK's) side by side.
 pub(super) fn check(files: &[TokenFile], now: OffsetDateTime) -> (Vec<Finding>, Vec<Finding>) {
     let (mut unparseable, mut expired) = (Vec::new(), Vec::new());
     for file in files {

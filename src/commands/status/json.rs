@@ -29,6 +29,7 @@ pub(super) fn render_json(entries: &[Entry], now: OffsetDateTime) -> String {
     text
 }
 
+// Long by design: one JSON document, every field in the order it is printed.
 pub(super) fn profile_json(status: &ProfileStatus) -> Value {
     let role = &status.role;
     let (session_name, legacy) = match &role.session {

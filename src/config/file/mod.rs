@@ -315,6 +315,8 @@ fn not_utf8(bytes: &[u8], error: &std::str::Utf8Error) -> ParseError {
 type ReadLines<'t> = (Vec<RawSection<'t>>, Vec<RawOption<'t>>, Option<(usize, usize)>);
 
 /// `RawConfigParser._read` over lines: the errors it raises at once are returned.
+// Long by design: it is configparser's `_read` loop, whose branches share one state (the current
+// section, the open key, the indent level); split up, that state would travel between functions.
 fn read_lines<'t>(lines: impl Iterator<Item = &'t str>) -> Result<ReadLines<'t>, ParseError> {
     let mut sections: Vec<RawSection<'_>> = Vec::new();
     let mut defaults: Vec<RawOption<'_>> = Vec::new();
