@@ -83,8 +83,13 @@ impl Service {
 /// requested profile (`config_provider.ConfiguredEndpointProvider`): service variable, global
 /// variable, the service's block in the profile's `[services NAME]` section, the profile's
 /// `endpoint_url`.
-pub fn endpoint_url(env: &Environment, config: &LoadedConfig, service: Service) -> Option<String> {
-    let profile = config.selected_profile();
+pub fn endpoint_url(
+    env: &Environment,
+    config: &LoadedConfig,
+    profile: Option<&str>,
+    service: Service,
+) -> Option<String> {
+    let profile = profile.and_then(|name| config.profile(name));
     let ignored = env
         .get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
         .or_else(|| profile?.get("ignore_configured_endpoint_urls"))
@@ -118,8 +123,13 @@ struct Endpoint {
 }
 
 impl Endpoint {
-    fn new(env: &Environment, config: &LoadedConfig, service: Service) -> Result<Self, BadProxy> {
-        let url = endpoint_url(env, config, service);
+    fn new(
+        env: &Environment,
+        config: &LoadedConfig,
+        profile: Option<&str>,
+        service: Service,
+    ) -> Result<Self, BadProxy> {
+        let url = endpoint_url(env, config, profile, service);
         // AWS endpoints are HTTPS unless an override says otherwise.
         let https = url.as_deref().is_none_or(|u| !u.to_ascii_lowercase().starts_with("http://"));
         Ok(Self { http_client: http_client(proxy_config(env, https)?), url })
@@ -138,11 +148,11 @@ pub struct BadProxy {
 
 impl Connection {
     /// Prepares clients with the endpoints and proxies this environment configures.
-    pub fn new(env: &Environment, config: &LoadedConfig) -> Result<Self, BadProxy> {
+    pub fn new(env: &Environment, config: &LoadedConfig, profile: Option<&str>) -> Result<Self, BadProxy> {
         Ok(Self {
-            sso: Endpoint::new(env, config, Service::Sso)?,
-            oidc: Endpoint::new(env, config, Service::SsoOidc)?,
-            sts: Endpoint::new(env, config, Service::Sts)?,
+            sso: Endpoint::new(env, config, profile, Service::Sso)?,
+            oidc: Endpoint::new(env, config, profile, Service::SsoOidc)?,
+            sts: Endpoint::new(env, config, profile, Service::Sts)?,
             response_log: None,
         })
     }
@@ -448,7 +458,7 @@ mod tests {
         std::fs::create_dir_all(home.path().join(".aws")).unwrap();
         std::fs::write(home.path().join(".aws/config"), text).unwrap();
         let env = Environment::from_vars([("HOME", home.path().to_str().unwrap())]);
-        (home, crate::config::load(&env, Some("p")).unwrap())
+        (home, crate::config::load(&env).unwrap())
     }
 
     const CONFIG: &str = "[profile p]\nendpoint_url = http://global.profile\nservices = local\n\n[services local]\nsso =\n  endpoint_url = http://sso.profile\nsso_oidc =\n  endpoint_url = http://oidc.profile\n";
@@ -457,24 +467,24 @@ mod tests {
     fn endpoint_precedence_matches_the_sdks() {
         let none = Environment::default();
         let (_h, p) = profiles(CONFIG, &none);
-        assert_eq!(endpoint_url(&none, &p, Service::Sso).as_deref(), Some("http://sso.profile"));
-        assert_eq!(endpoint_url(&none, &p, Service::SsoOidc).as_deref(), Some("http://oidc.profile"));
-        assert_eq!(endpoint_url(&none, &p, Service::Sts).as_deref(), Some("http://global.profile"));
+        assert_eq!(endpoint_url(&none, &p, Some("p"), Service::Sso).as_deref(), Some("http://sso.profile"));
+        assert_eq!(endpoint_url(&none, &p, Some("p"), Service::SsoOidc).as_deref(), Some("http://oidc.profile"));
+        assert_eq!(endpoint_url(&none, &p, Some("p"), Service::Sts).as_deref(), Some("http://global.profile"));
         let env = Environment::from_vars([("AWS_ENDPOINT_URL", "http://global.env")]);
-        assert_eq!(endpoint_url(&env, &p, Service::Sso).as_deref(), Some("http://global.env"));
+        assert_eq!(endpoint_url(&env, &p, Some("p"), Service::Sso).as_deref(), Some("http://global.env"));
         let env = Environment::from_vars([
             ("AWS_ENDPOINT_URL", "http://global.env"),
             ("AWS_ENDPOINT_URL_SSO_OIDC", "http://oidc.env"),
         ]);
-        assert_eq!(endpoint_url(&env, &p, Service::SsoOidc).as_deref(), Some("http://oidc.env"));
-        assert_eq!(endpoint_url(&env, &p, Service::Sso).as_deref(), Some("http://global.env"));
+        assert_eq!(endpoint_url(&env, &p, Some("p"), Service::SsoOidc).as_deref(), Some("http://oidc.env"));
+        assert_eq!(endpoint_url(&env, &p, Some("p"), Service::Sso).as_deref(), Some("http://global.env"));
         let env = Environment::from_vars([
             ("AWS_ENDPOINT_URL_SSO", "http://sso.env"),
             ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
         ]);
-        assert_eq!(endpoint_url(&env, &p, Service::Sso), None);
+        assert_eq!(endpoint_url(&env, &p, Some("p"), Service::Sso), None);
         let (_h, empty) = profiles("[profile p]\nregion = us-east-1\n", &none);
-        assert_eq!(endpoint_url(&none, &empty, Service::Sso), None);
+        assert_eq!(endpoint_url(&none, &empty, Some("p"), Service::Sso), None);
     }
 
     #[test]

@@ -128,7 +128,7 @@ fn block(profiles: &[NewProfile], program: &str) -> Vec<String> {
 
 /// The plan for `configure --profile PROFILE [--name NAME]`.
 fn plan_one(env: &Environment, profile: &str, name: Option<&str>, own_names: &[&str]) -> Result<Plan, Error> {
-    let loaded = config::load(env, Some(profile))?;
+    let loaded = config::load(env)?;
     // The same checks (and messages) as the helper itself makes for `--profile PROFILE`.
     config::resolve(&loaded, env, &Target::Profile(Some(profile.to_owned())), own_names)?;
     let name = match name {
@@ -156,7 +156,7 @@ fn plan_one(env: &Environment, profile: &str, name: Option<&str>, own_names: &[&
 /// helper for yet, in name order.
 // Long by design: the decision per profile (skip, report, add, conflict) in one loop.
 fn plan_all(env: &Environment, own_names: &[&str]) -> Result<Plan, Error> {
-    let mut loaded = config::load(env, None)?;
+    let loaded = config::load(env)?;
     let served: BTreeSet<String> =
         loaded.files.profiles().iter().filter_map(|profile| config::helper_profile(profile, own_names)).collect();
     let names: Vec<String> = loaded.files.profile_names().into_iter().map(str::to_owned).collect();
@@ -164,7 +164,6 @@ fn plan_all(env: &Environment, own_names: &[&str]) -> Result<Plan, Error> {
     let (mut new, mut skipped, mut sso_profiles) = (Vec::<NewProfile>::new(), Vec::new(), 0);
     for name in &names {
         // Resolved as `--profile NAME` would be, on the files read once.
-        loaded.selected = Some(name.clone());
         let loaded = &loaded;
         let Some(profile) = loaded.profile(name) else { continue };
         let has_sso_keys = config::has_sso_keys(&profile);

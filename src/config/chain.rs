@@ -215,7 +215,7 @@ pub(super) fn resolve_chain(
     };
     hops_from_target.reverse();
     check_chaining_durations(config, &base, &hops_from_target)?;
-    Ok(RoleChain { base, hops: hops_from_target, sts: sts_location(config, env)? })
+    Ok(RoleChain { base, hops: hops_from_target, sts: sts_location(config, env, Some(name))? })
 }
 
 /// Refuses a `duration_seconds` above an hour on a hop assumed with another role's credentials
@@ -413,8 +413,12 @@ fn static_base(config: &LoadedConfig, source: &Profile<'_>) -> Result<ChainBase,
 
 /// The STS region and endpoint for the requested (selected) profile; `status --verify` calls STS
 /// there for an SSO profile too.
-pub fn sts_location(config: &LoadedConfig, env: &Environment) -> Result<StsLocation, ConfigError> {
-    let selected = config.selected_profile();
+pub fn sts_location(
+    config: &LoadedConfig,
+    env: &Environment,
+    profile: Option<&str>,
+) -> Result<StsLocation, ConfigError> {
+    let selected = profile.and_then(|name| config.profile(name));
     let region = env
         .get("AWS_REGION")
         .or_else(|| env.get("AWS_DEFAULT_REGION"))
@@ -429,11 +433,7 @@ pub fn sts_location(config: &LoadedConfig, env: &Environment) -> Result<StsLocat
         Some(mode) if mode.eq_ignore_ascii_case("legacy") => true,
         Some(other) => {
             return Err(ConfigError::InvalidValue {
-                profile: if from_env {
-                    "environment".to_owned()
-                } else {
-                    config.selected.clone().unwrap_or_else(|| "default".to_owned())
-                },
+                profile: if from_env { "environment".to_owned() } else { profile.unwrap_or("default").to_owned() },
                 key: if from_env { "AWS_STS_REGIONAL_ENDPOINTS" } else { "sts_regional_endpoints" },
                 value: other.to_owned(),
                 expected: "`regional` or `legacy`".to_owned(),

@@ -203,7 +203,7 @@ mod tests {
     fn resolve_and_store(setup: &Setup, profile: &str, now: OffsetDateTime) -> (Memo, Resolved) {
         let target = Target::Profile(Some(profile.to_owned()));
         let memo = Memo::new(&setup.env, &target, Some(profile), &[]).unwrap();
-        let loaded = config::load(&setup.env, Some(profile)).unwrap();
+        let loaded = config::load(&setup.env).unwrap();
         let recording = setup.env.recording();
         let resolved = config::resolve(&loaded, &recording, &target, &[]).unwrap();
         memo.store(&resolved, &recording, now);

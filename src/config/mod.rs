@@ -146,8 +146,6 @@ pub enum Resolved {
 pub struct LoadedConfig {
     /// Both files, as the AWS CLI combines them.
     pub files: SharedConfig,
-    /// The profile the request names (`--profile`, `AWS_PROFILE`, …), if it names one.
-    pub selected: Option<String>,
     /// The config file, for messages.
     pub path: PathBuf,
     /// The credentials file, for messages about keys found there.
@@ -158,11 +156,6 @@ impl LoadedConfig {
     /// Profile `name`, from either file.
     pub fn profile(&self, name: &str) -> Option<Profile<'_>> {
         self.files.profile(name)
-    }
-
-    /// The profile the request names, if it names one and it exists.
-    pub fn selected_profile(&self) -> Option<Profile<'_>> {
-        self.files.profile(self.selected.as_deref()?)
     }
 }
 
@@ -377,7 +370,7 @@ pub fn profile_name(target: &Target, env: &Environment) -> Option<String> {
 /// # Errors
 /// [`ConfigError::NoHome`] without a home folder; [`ConfigError::Unreadable`] for a file that
 /// exists but cannot be read; [`ConfigError::Parse`] for a file the CLI refuses.
-pub fn load(env: &Environment, selected_profile: Option<&str>) -> Result<LoadedConfig, ConfigError> {
+pub fn load(env: &Environment) -> Result<LoadedConfig, ConfigError> {
     let path = env.config_file().ok_or(ConfigError::NoHome)?;
     let credentials_path = env.credentials_file();
     let config = match read_file(&path)? {
@@ -388,12 +381,7 @@ pub fn load(env: &Environment, selected_profile: Option<&str>) -> Result<LoadedC
         Some(bytes) => CredentialsFile::new(parse_file(credentials_path.as_deref().unwrap_or(&path), &bytes)?),
         None => CredentialsFile::default(),
     };
-    Ok(LoadedConfig {
-        files: SharedConfig { config, credentials },
-        selected: selected_profile.map(str::to_owned),
-        path,
-        credentials_path,
-    })
+    Ok(LoadedConfig { files: SharedConfig { config, credentials }, path, credentials_path })
 }
 
 /// The bytes of a config or credentials file; `None` if there is no file there.
@@ -419,7 +407,8 @@ pub fn resolve(
 ) -> Result<Resolved, ConfigError> {
     match target {
         Target::Profile(_) => {
-            let name = config.selected.as_deref().unwrap_or("default");
+            let name = profile_name(target, env).unwrap_or_else(|| "default".to_owned());
+            let name = name.as_str();
             match config.profile(name) {
                 Some(profile) if profile.get("role_arn").is_some() => {
                     Ok(Resolved::Chain(chain::resolve_chain(config, env, name, program_names)?))
@@ -635,8 +624,7 @@ mod tests {
         let mut all = vec![("HOME".to_owned(), home.path().to_str().unwrap().to_owned())];
         all.extend(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
         let env = Environment::from_vars(all);
-        let name = profile_name(&target, &env);
-        let loaded = load(&env, name.as_deref()).unwrap();
+        let loaded = load(&env).unwrap();
         resolve(&loaded, &env, &target, &[])
     }
 

@@ -34,9 +34,11 @@ pub fn run(request: &Request, invocation: &Invocation) -> Result<(RoleCredential
     // The slow path needs the files for endpoint settings, even when the memo resolved the request.
     let loaded = match loaded {
         Some(loaded) => loaded,
-        None => config::load(env, config::profile_name(&request.target, env).as_deref())?,
+        None => config::load(env)?,
     };
-    let connection = aws::Connection::new(env, &loaded)?.recording_responses(env.cache_dir(), invocation.now);
+    let profile = config::profile_name(&request.target, env);
+    let connection =
+        aws::Connection::new(env, &loaded, profile.as_deref())?.recording_responses(env.cache_dir(), invocation.now);
     let context = slow::SlowContext {
         locks: env.cache_dir().map(|dir| lock::LockDir::new(&dir)),
         lock_timeout: request.lock_timeout,
@@ -88,7 +90,7 @@ fn resolve(
         ));
         return Ok((resolved, None));
     }
-    let loaded = config::load(env, profile.as_deref())?;
+    let loaded = config::load(env)?;
     report.step(format!("read {}{for_profile}", loaded.path.display()));
     let recording = env.recording();
     let resolved = config::resolve(&loaded, &recording, target, &own_names)?;

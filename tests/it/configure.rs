@@ -61,7 +61,7 @@ fn run_refused(env: &TestEnv, args: &[&str]) -> String {
 /// still works, and `dev` itself is refused, naming `dev-sso`.
 fn assert_dev_works(env: &TestEnv) {
     let sdk_env = Environment::from_vars([("HOME", env.home.path().to_str().unwrap())]);
-    let loaded = config::load(&sdk_env, Some("dev")).unwrap();
+    let loaded = config::load(&sdk_env).unwrap();
     let dev = loaded.profile("dev").expect("profile dev");
     assert_eq!(dev.get("credential_process"), Some(format!("{} --profile dev-sso", program()).as_str()));
     assert_eq!(dev.get("region"), Some("us-east-1"));

@@ -166,8 +166,7 @@ proptest! {
         }
         let home_var = ("HOME", home.path().to_str().unwrap().to_owned());
         let env = Environment::from_vars(variables.into_iter().chain([home_var]));
-        let profile = config::profile_name(&target, &env);
-        let loaded = match config::load(&env, profile.as_deref()) {
+        let loaded = match config::load(&env) {
             Ok(loaded) => loaded,
             Err(e) => {
                 assert_one_line(e);

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::aws::{LAST_RESPONSE_FILE, LastResponse};
 use crate::config::file::{self, ConfigFile, CredentialsFile, SharedConfig};
-use crate::config::{self, ConfigError, Target};
+use crate::config::{self, ConfigError, LoadedConfig, Target};
 use crate::env::Environment;
 use crate::{Error, Invocation};
 
@@ -89,20 +89,27 @@ pub(super) fn diagnose(invocation: &Invocation) -> Result<Diagnosis, Error> {
     let names: Vec<&str> = invocation.program_name.iter().map(String::as_str).collect();
     let mut out = Collector { findings: Vec::new(), statuses: Vec::new() };
 
-    let sets = load_files(env);
-    match &sets {
-        Ok(_) => out.add(Check::ConfigSyntax, Vec::new(), None),
-        Err(findings) => out.add(Check::ConfigSyntax, findings.clone(), None),
-    }
-    let files = sets.as_ref().ok().map(|shared| Files {
+    // The files are read once: every check, and the helper's own resolution of the targets of
+    // `credential_process` lines, work on what was read.
+    let loaded = match load_files(env) {
+        Ok(files) => {
+            out.add(Check::ConfigSyntax, Vec::new(), None);
+            Some(LoadedConfig { files, path: config_file.clone(), credentials_path: credentials_file.clone() })
+        }
+        Err(findings) => {
+            out.add(Check::ConfigSyntax, findings, None);
+            None
+        }
+    };
+    let files = loaded.as_ref().map(|loaded| Files {
         config_path: &config_file,
         credentials_path: credentials_file.as_deref(),
-        shared,
+        shared: &loaded.files,
         program_names: &names,
     });
     let resolve = |target: &Target| -> Result<(), ConfigError> {
-        let loaded = config::load(env, config::profile_name(target, env).as_deref())?;
-        config::resolve(&loaded, env, target, &names).map(|_| ())
+        let loaded = loaded.as_ref().expect("checks that resolve run only on files that were read");
+        config::resolve(loaded, env, target, &names).map(|_| ())
     };
 
     for check in Check::ALL.into_iter().skip(1) {

@@ -689,7 +689,7 @@ mod tests {
             p.config_path.parent().unwrap().parent().unwrap().to_str().unwrap(),
         )]);
         let resolve = |target: &Target| {
-            let loaded = crate::config::load(&home_env, crate::config::profile_name(target, &home_env).as_deref())?;
+            let loaded = crate::config::load(&home_env)?;
             crate::config::resolve(&loaded, &home_env, target, &[]).map(|_| ())
         };
         recursive_credential_process(&files(&p), &resolve)

@@ -5,12 +5,11 @@ use super::*;
 /// Every profile in the config that gets credentials from IAM Identity Center, by name; ones that
 /// fail to resolve are listed with their error.
 pub(super) fn inspect_all(invocation: &Invocation, locks: Option<&LockDir>) -> Result<Vec<Entry>, Error> {
-    let mut loaded = config::load(&invocation.env, None)?;
+    let loaded = config::load(&invocation.env)?;
     let names: Vec<String> = loaded.files.profile_names().into_iter().map(str::to_owned).collect();
     // Each profile resolved on the files read once, as `--profile NAME` would resolve it.
     let mut entries = Vec::new();
     for name in names {
-        loaded.selected = Some(name.clone());
         let target = Target::Profile(Some(name.clone()));
         let resolution = config::resolve(&loaded, &invocation.env, &target, &own_names(invocation));
         if !uses_sso(&resolution) {
@@ -62,7 +61,7 @@ pub(super) fn inspect(
     invocation: &Invocation,
     locks: Option<&LockDir>,
 ) -> Result<ProfileStatus, Error> {
-    let loaded = config::load(&invocation.env, config::profile_name(target, &invocation.env).as_deref())?;
+    let loaded = config::load(&invocation.env)?;
     inspect_loaded(target, invocation, locks, &loaded)
 }
 

@@ -486,11 +486,10 @@ region = eu-west-1
         std::fs::create_dir_all(home.path().join(".aws")).unwrap();
         std::fs::write(home.path().join(".aws/config"), text).unwrap();
         let env = crate::Environment::from_vars([("HOME", home.path().to_str().unwrap())]);
-        let mut loaded = config::load(&env, None).unwrap();
+        let loaded = config::load(&env).unwrap();
         let names: Vec<String> = loaded.files.profile_names().into_iter().map(str::to_owned).collect();
         let mut shown = Vec::new();
         for name in &names {
-            loaded.selected = Some(name.clone());
             if uses_sso(&config::resolve(&loaded, &env, &Target::Profile(Some(name.clone())), &[])) {
                 shown.push(name.as_str());
             }

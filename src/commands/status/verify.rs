@@ -32,9 +32,10 @@ pub(super) fn caller_identity(
     invocation: &Invocation,
 ) -> Result<CallerIdentity, Error> {
     let env = &invocation.env;
-    let loaded = config::load(env, config::profile_name(&status.target, env).as_deref())?;
-    let location = config::sts_location(&loaded, env)?;
-    let connection = aws::Connection::new(env, &loaded)?;
+    let loaded = config::load(env)?;
+    let profile = config::profile_name(&status.target, env);
+    let location = config::sts_location(&loaded, env, profile.as_deref())?;
+    let connection = aws::Connection::new(env, &loaded, profile.as_deref())?;
     let client = connection.sts(&location, credentials.to_signing());
     let runtime = crate::runtime::current_thread().map_err(Error::Runtime)?;
     let output = runtime.block_on(client.get_caller_identity().send()).map_err(|e| {
