@@ -17,7 +17,7 @@ const SUBCOMMANDS: [&str; 6] = ["status", "configure", "doctor", "completions", 
 /// The variable that turns on the decision trace (`debug`), like `--verbose`.
 pub const LOG_VARIABLE: &str = "AWS_SSO_CREDENTIAL_PROCESS_LOG";
 
-const EXAMPLES: &str = "\
+pub(crate) const EXAMPLES: &str = "\
 Examples:
   In ~/.aws/config, next to the SSO profile `aws configure sso` wrote:
     [profile dev]
@@ -41,7 +41,7 @@ Exit codes: 0 ok, 1 other error, 2 bad arguments or config, 3 login required (ru
 as long as --min-ttl asks (the message says which limit is in the way).";
 
 /// The environment variables the helper reads, for the man page.
-const ENVIRONMENT: [(&str, &str); 8] = [
+pub(crate) const ENVIRONMENT: [(&str, &str); 8] = [
     ("AWS_CONFIG_FILE", "The config file (default ~/.aws/config)."),
     (
         "AWS_SHARED_CREDENTIALS_FILE",
@@ -298,10 +298,10 @@ pub enum Command {
         /// JSON instead of text.
         json: bool,
     },
-    /// `completions SHELL`: the script, ready to print.
-    Completions(String),
-    /// `man`: the page, ready to print.
-    Man(String),
+    /// `completions SHELL`: the script for that shell.
+    Completions(clap_complete::Shell),
+    /// `man`: the manual page.
+    Man,
 }
 
 /// A parsed command line.
@@ -364,99 +364,10 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, NotRun>
             write,
         }),
         Some(SubcommandArgs::Doctor { json }) => Command::Doctor { json },
-        Some(SubcommandArgs::Completions { shell }) => Command::Completions(completion_script(shell)),
-        Some(SubcommandArgs::Man) => Command::Man(man_page()),
+        Some(SubcommandArgs::Completions { shell }) => Command::Completions(shell),
+        Some(SubcommandArgs::Man) => Command::Man,
     };
     Ok(Parsed { command, verbose: args.verbose })
-}
-
-/// The completion script for `shell`. clap_complete's bash script (4.6.11) spells the state for
-/// a subcommand of a program with a hyphen in its name two ways, so nothing after a subcommand
-/// completed (clap-rs/clap#6421): its case labels are respelled the way its dispatch loop spells
-/// them. A no-op once clap_complete is fixed; `tests/it/completions.rs` checks the result.
-fn completion_script(shell: clap_complete::Shell) -> String {
-    let name = crate::program::PROGRAM_NAME;
-    let mut script = Vec::new();
-    clap_complete::generate(shell, &mut command(), name, &mut script);
-    let script = String::from_utf8_lossy(&script).into_owned();
-    match shell {
-        clap_complete::Shell::Bash => script.replace(&name.replace('-', "__subcmd__"), &name.replace('-', "__")),
-        _ => script,
-    }
-}
-
-/// One of clap_mangen's `Man::render_*_section` methods.
-type RenderSection = fn(&clap_mangen::Man, &mut dyn std::io::Write) -> std::io::Result<()>;
-
-/// The man page: clap_mangen's sections for the helper, then a section per subcommand with its
-/// own synopsis, description and options (clap_mangen alone would point at one page per
-/// subcommand, which a single `man` output cannot be), and the examples in no-fill mode so their
-/// indentation survives.
-fn man_page() -> String {
-    let name = crate::program::PROGRAM_NAME;
-    let helper = command().disable_help_subcommand(true);
-    let mut page = Vec::new();
-    let man = clap_mangen::Man::new(helper.clone());
-    let sections: [RenderSection; 5] = [
-        clap_mangen::Man::render_title,
-        clap_mangen::Man::render_name_section,
-        clap_mangen::Man::render_synopsis_section,
-        clap_mangen::Man::render_description_section,
-        clap_mangen::Man::render_options_section,
-    ];
-    for section in sections {
-        section(&man, &mut page).expect("writing to a Vec cannot fail");
-    }
-    for sub in helper.get_subcommands() {
-        let full_name = format!("{name} {}", sub.get_name());
-        let sub_man = clap_mangen::Man::new(sub.clone().bin_name(full_name));
-        let mut part = Vec::new();
-        for section in [
-            clap_mangen::Man::render_synopsis_section,
-            clap_mangen::Man::render_description_section,
-            clap_mangen::Man::render_options_section,
-        ] {
-            section(&sub_man, &mut part).expect("writing to a Vec cannot fail");
-        }
-        let part = String::from_utf8_lossy(&part).replace(".SH ", &format!(".SS \"{} ", sub.get_name()));
-        let part =
-            part.lines().map(|line| if line.starts_with(".SS \"") { format!("{line}\"") } else { line.to_owned() });
-        page.extend(format!(".SH \"COMMAND: {}\"\n", sub.get_name().to_uppercase()).bytes());
-        for line in part {
-            page.extend(line.bytes());
-            page.push(b'\n');
-        }
-    }
-    // Every rendered section starts with the same two `Aq` string definitions: keep the first.
-    let page = String::from_utf8_lossy(&page).into_owned();
-    let mut seen_definitions = 0;
-    let mut page: String = page
-        .lines()
-        .filter(|line| {
-            let definition = line.starts_with(".ie \\n(.g .ds Aq") || line.starts_with(".el .ds Aq");
-            seen_definitions += usize::from(definition);
-            !definition || seen_definitions <= 2
-        })
-        .flat_map(|line| [line, "\n"])
-        .collect();
-    page.push_str(".SH ENVIRONMENT\n");
-    for (variable, meaning) in ENVIRONMENT {
-        page.push_str(&format!(".TP\n\\fB{}\\fR\n{}\n", roff_line(variable), roff_line(meaning)));
-    }
-    page.push_str(".SH EXAMPLES\n.nf\n");
-    for line in EXAMPLES.lines().skip_while(|line| line.starts_with("Examples")) {
-        page.push_str(&roff_line(line));
-        page.push('\n');
-    }
-    page.push_str(".fi\n");
-    page
-}
-
-/// A line of text for roff's no-fill mode: backslashes and hyphens escaped, a leading `.` or `'`
-/// kept from being read as a request.
-fn roff_line(line: &str) -> String {
-    let escaped = line.replace('\\', "\\e").replace('-', "\\-");
-    if escaped.starts_with(['.', '\'']) { format!("\\&{escaped}") } else { escaped }
 }
 
 impl TargetArgs {
@@ -580,8 +491,8 @@ mod tests {
         ));
         assert!(matches!(parse_words("configure --name x"), Err(NotRun::Usage(_))));
         assert!(matches!(parse_words("doctor"), Ok(Command::Doctor { json: false })));
-        assert!(matches!(parse_words("completions bash"), Ok(Command::Completions(s)) if s.contains("complete")));
-        assert!(matches!(parse_words("man"), Ok(Command::Man(page)) if page.contains(".TH")));
+        assert!(matches!(parse_words("completions bash"), Ok(Command::Completions(clap_complete::Shell::Bash))));
+        assert!(matches!(parse_words("man"), Ok(Command::Man)));
         // The helper's options belong to the helper, not to a subcommand.
         assert!(matches!(parse_words("--profile dev status"), Err(NotRun::Usage(_))));
         assert!(matches!(parse_words("status --format env"), Err(NotRun::Usage(_))));

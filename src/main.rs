@@ -4,7 +4,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use aws_sso_credential_process::cli::{self, Command, NotRun};
-use aws_sso_credential_process::commands::{configure, doctor, status};
+use aws_sso_credential_process::commands::{completions, configure, doctor, man, status};
 use aws_sso_credential_process::{Environment, ExitKind, Invocation, Outcome, clock, output, program_name, run};
 
 fn main() -> ExitCode {
@@ -47,9 +47,10 @@ fn main() -> ExitCode {
             print_outcome(configure::run(&request, &invocation, executable.as_deref()))
         }
         Command::Doctor { json } => print_outcome(doctor::run(json, &invocation)),
-        Command::Completions(text) | Command::Man(text) => {
-            print_outcome(Ok(Outcome { stdout: text, exit_code: ExitKind::Success }))
+        Command::Completions(shell) => {
+            print_outcome(Ok(Outcome { stdout: completions::script(shell), exit_code: ExitKind::Success }))
         }
+        Command::Man => print_outcome(Ok(Outcome { stdout: man::page(), exit_code: ExitKind::Success })),
     }
 }
 
