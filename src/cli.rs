@@ -7,11 +7,13 @@
 use std::ffi::OsString;
 use std::time::Duration;
 
-use clap::{ArgGroup, Args as ClapArgs, CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args as ClapArgs, CommandFactory, Parser, Subcommand};
 
 use crate::config::Target;
 
 /// The subcommands' names (and clap's `help`): a command line with one is parsed in full.
+pub use crate::output::Format;
+
 const SUBCOMMANDS: [&str; 6] = ["status", "configure", "doctor", "completions", "man", "help"];
 
 /// The variable that turns on the decision trace (`debug`), like `--verbose`.
@@ -220,24 +222,6 @@ enum SubcommandArgs {
     ///
     /// e.g. `aws-sso-credential-process man | man -l -`
     Man,
-}
-
-/// How credentials are printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
-pub enum Format {
-    /// The credential_process JSON document, on one line (the default)
-    #[default]
-    Process,
-    /// `export AWS_ACCESS_KEY_ID=…` lines, for `eval` in sh, bash or zsh
-    Env,
-    /// `AWS_ACCESS_KEY_ID=…` lines, without `export`
-    EnvNoExport,
-    /// `$Env:AWS_ACCESS_KEY_ID="…"` lines, for PowerShell
-    Powershell,
-    /// `set -gx AWS_ACCESS_KEY_ID …` lines, for fish
-    Fish,
-    /// The credential_process document, indented
-    JsonPretty,
 }
 
 /// A request for credentials (the default command).

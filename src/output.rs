@@ -8,9 +8,26 @@ use std::io::{self, Write};
 
 use serde_json::json;
 
-use crate::cli::Format;
 use crate::role_credentials::RoleCredentials;
 use crate::timestamp;
+
+/// How credentials are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// The credential_process JSON document, on one line (the default)
+    #[default]
+    Process,
+    /// `export AWS_ACCESS_KEY_ID=…` lines, for `eval` in sh, bash or zsh
+    Env,
+    /// `AWS_ACCESS_KEY_ID=…` lines, without `export`
+    EnvNoExport,
+    /// `$Env:AWS_ACCESS_KEY_ID="…"` lines, for PowerShell
+    Powershell,
+    /// `set -gx AWS_ACCESS_KEY_ID …` lines, for fish
+    Fish,
+    /// The credential_process document, indented
+    JsonPretty,
+}
 
 /// The AWS-defined credential_process document, `Version` 1, `Expiration` in UTC with `Z` (the
 /// form the strict Java and C parsers need), plus `AccountId` (read by botocore ≥ 1.35, the
