@@ -384,12 +384,13 @@ fn walk(files: &Files<'_>, start: &str, first: &str) -> Walk {
         if has_sso_keys(&profile) || profile.get("role_arn").is_some() {
             return Walk::EndsAt(current);
         }
-        match HelperCommand::of(&profile, files.program_names).and_then(|c| c.target.ok()) {
-            Some(Target::Profile(Some(next))) => {
+        // The link the helper's own chain resolution follows (`config::helper_profile`).
+        match crate::config::helper_profile(&profile, files.program_names) {
+            Some(next) => {
                 visited.push(current);
                 current = next;
             }
-            _ => return Walk::DeadEnd,
+            None => return Walk::DeadEnd,
         }
     }
 }
