@@ -28,8 +28,10 @@ Examples:
   Without a profile of its own:
     credential_process = aws-sso-credential-process --sso-session my-sso --account-id 111122223333 --role-name ReadOnly
 
-  Credentials for a shell, guaranteed to last a 2-hour job (exit 5 if they cannot):
-    eval \"$(aws-sso-credential-process --profile dev-sso --format env --min-ttl 2h)\"
+  Credentials for a shell, guaranteed to last a 2-hour job; the script stops (with exit code
+  3 to 5) if there are none:
+    creds=$(aws-sso-credential-process --profile dev-sso --format env --min-ttl 2h) || exit
+    eval \"$creds\"
 
   What the helper sees, and whether the session is usable:
     aws-sso-credential-process status --all

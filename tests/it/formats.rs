@@ -79,7 +79,40 @@ fn eval_of_the_env_forms_in_sh_sets_the_variables() {
     }
 }
 
-/// A failure prints nothing on stdout in any format: `eval` of nothing changes nothing.
+/// The documented way to take credentials into a script, in the README and in `--help` (and so
+/// the man page), stops the script when there are none; `eval "$(…)" || exit` would not (`eval`
+/// of nothing succeeds).
+#[cfg(unix)]
+#[test]
+fn the_documented_shell_snippet_stops_the_script_when_the_session_is_gone() {
+    const SNIPPET: &str =
+        "creds=$(aws-sso-credential-process --profile dev-sso --format env --min-ttl 2h) || exit\neval \"$creds\"";
+    let unindented = |text: &str| text.lines().map(str::trim_start).collect::<Vec<_>>().join("\n");
+    let env = TestEnv::new();
+    let help = env.command(&["--help"]).output().unwrap();
+    for (place, text) in
+        [("README.md", include_str!("../../README.md").to_owned()), ("--help", String::from_utf8(help.stdout).unwrap())]
+    {
+        assert!(unindented(&text).contains(SNIPPET), "{place} documents another snippet");
+    }
+    let script = format!(
+        "{}\necho \"reached with $AWS_ACCOUNT_ID\"",
+        SNIPPET.replace("aws-sso-credential-process", &format!("'{}'", binary_under_test().display()))
+    );
+    // No sign-in: the helper exits 3, and so does the script, before the next line.
+    let output = env.command(&[]).output_of("sh".as_ref(), &["-c", &script]);
+    assert_eq!(output.status.code(), Some(3), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "");
+    // Signed in, with a permission set that allows 4 hours: the script goes on with the
+    // variables set.
+    env.fake.set_role_session_duration(std::time::Duration::from_secs(4 * 3600));
+    env.login(8 * HOUR);
+    let output = env.command(&[]).output_of("sh".as_ref(), &["-c", &script]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), format!("reached with {ACCOUNT}\n"));
+}
+
+/// A failure prints nothing on stdout in any format.
 #[test]
 fn a_failure_prints_nothing_in_any_format() {
     let env = TestEnv::new();
