@@ -255,9 +255,14 @@ fn profile<'a>(config: &'a LoadedConfig, name: &str, referenced_by: Option<&str>
             source_profile: name.to_owned(),
             path: path.clone(),
         },
-        None => {
-            ConfigError::ProfileNotFound { profile: name.to_owned(), path: path.clone(), file_exists: path.exists() }
-        }
+        None => ConfigError::ProfileNotFound {
+            profile: name.to_owned(),
+            path: path.clone(),
+            file_exists: path.exists(),
+            origin: "",
+            similar: Vec::new(),
+            unprefixed: false,
+        },
     })
 }
 

@@ -184,7 +184,7 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     /// The profile is not in the file.
-    #[error("profile `{profile}` not found in `{}`{}", path.display(), if *file_exists { "" } else { " (the file does not exist)" })]
+    #[error("{}", not_found_message(self))]
     ProfileNotFound {
         /// The profile name.
         profile: String,
@@ -192,6 +192,12 @@ pub enum ConfigError {
         path: PathBuf,
         /// Whether the file exists at all.
         file_exists: bool,
+        /// Where the name came from (`--profile`, `$AWS_PROFILE`, …); empty if not known.
+        origin: &'static str,
+        /// Profiles whose names are close to it, closest first.
+        similar: Vec<String>,
+        /// The config file has a `[NAME]` section, which is not a profile there.
+        unprefixed: bool,
     },
     /// The profile has no SSO keys at all.
     #[error(
@@ -409,6 +415,9 @@ pub fn resolve(
         Target::Profile(_) => {
             let name = profile_name(target, env).unwrap_or_else(|| "default".to_owned());
             let name = name.as_str();
+            if config.profile(name).is_none() {
+                return Err(profile_not_found(config, env, target, name));
+            }
             match config.profile(name) {
                 Some(profile) if profile.get("role_arn").is_some() => {
                     Ok(Resolved::Chain(chain::resolve_chain(config, env, name, program_names)?))
@@ -431,6 +440,79 @@ pub fn resolve(
             role_name: role_name.clone(),
         })),
     }
+}
+
+/// Where the profile a [`Target::Profile`] request means came from, for messages.
+pub fn profile_origin(target: &Target, env: &Environment) -> &'static str {
+    match target {
+        Target::Profile(Some(_)) => "--profile",
+        Target::Profile(None) if env.get("AWS_PROFILE").is_some() => "$AWS_PROFILE",
+        Target::Profile(None) if env.get("AWS_DEFAULT_PROFILE").is_some() => "$AWS_DEFAULT_PROFILE",
+        Target::Profile(None) => "the default, with no --profile, $AWS_PROFILE or $AWS_DEFAULT_PROFILE",
+        Target::SsoSession { .. } | Target::StartUrl { .. } => "",
+    }
+}
+
+/// The request's profile is not in the files: say where its name came from, which names are
+/// close (`strsim`'s Damerau–Levenshtein, normalised, at least 0.7, or the same but for case), and
+/// whether a `[NAME]` section lacks the `profile ` prefix.
+fn profile_not_found(config: &LoadedConfig, env: &Environment, target: &Target, name: &str) -> ConfigError {
+    let mut similar: Vec<(f64, &str)> = config
+        .files
+        .profile_names()
+        .into_iter()
+        .filter_map(|candidate| {
+            // The same name in another case is the likeliest slip of all.
+            let score = if candidate.to_lowercase() == name.to_lowercase() {
+                1.0
+            } else {
+                strsim::normalized_damerau_levenshtein(name, candidate)
+            };
+            let close = score >= 0.7;
+            close.then_some((score, candidate))
+        })
+        .collect();
+    similar.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    ConfigError::ProfileNotFound {
+        profile: name.to_owned(),
+        path: config.path.clone(),
+        file_exists: config.path.exists(),
+        origin: profile_origin(target, env),
+        similar: similar.into_iter().take(3).map(|(_, name)| name.to_owned()).collect(),
+        unprefixed: name != "default" && config.files.config.ini.sections.iter().any(|section| section.name == name),
+    }
+}
+
+/// The message of [`ConfigError::ProfileNotFound`].
+fn not_found_message(error: &ConfigError) -> String {
+    let ConfigError::ProfileNotFound { profile, path, file_exists, origin, similar, unprefixed } = error else {
+        return String::new();
+    };
+    let mut message = format!("profile `{profile}`");
+    if !origin.is_empty() {
+        message.push_str(&format!(" (from {origin})"));
+    }
+    message.push_str(&format!(" not found in `{}`", path.display()));
+    if !file_exists {
+        message.push_str(" (the file does not exist)");
+    }
+    if *unprefixed {
+        message.push_str(&format!(
+            "; its section [{profile}] is not a profile in the config file: write it [profile {profile}]"
+        ));
+    }
+    match similar.as_slice() {
+        [] => {}
+        [one] => message.push_str(&format!("; did you mean `{one}`?")),
+        many => {
+            let names: Vec<String> = many.iter().map(|name| format!("`{name}`")).collect();
+            message.push_str(&format!("; did you mean one of {}?", names.join(", ")));
+        }
+    }
+    if *file_exists {
+        message.push_str(&format!("; `{PROGRAM_NAME} status --all` lists the SSO profiles"));
+    }
+    message
 }
 
 /// The keys that make a profile an IAM Identity Center (SSO) profile.
@@ -456,6 +538,9 @@ fn resolve_profile(config: &LoadedConfig, name: &str, program_names: &[&str]) ->
         profile: name.to_owned(),
         path: path.clone(),
         file_exists: path.exists(),
+        origin: "",
+        similar: Vec::new(),
+        unprefixed: false,
     })?;
     if !has_sso_keys(&profile) {
         return Err(not_sso_reason(&profile, path, program_names));
@@ -894,7 +979,38 @@ source_profile = via-helper
             resolve_in("[profile p]\nregion = us-east-1\n", Target::Profile(Some("p".into()))).unwrap_err().to_string();
         assert!(err.contains("is not an IAM Identity Center (SSO) profile"), "{err}");
         let err = resolve_in("", Target::Profile(Some("p".into()))).unwrap_err().to_string();
-        assert!(err.starts_with("profile `p` not found in `"), "{err}");
+        assert!(err.starts_with("profile `p` (from --profile) not found in `"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_profile_says_where_its_name_came_from_and_what_is_close() {
+        let not_found = |text: &str, vars: &[(&str, &str)], target: Target| {
+            let err = resolve_with(text, "", vars, target).unwrap_err().to_string();
+            let tail = err.split_once("/.aws/config`").map(|(_, tail)| tail.to_owned()).unwrap_or_default();
+            (err.split_once(" not found").map(|(head, _)| head.to_owned()).unwrap_or_default(), tail)
+        };
+        let sample = include_str!("../../examples/config");
+        let (head, tail) = not_found(sample, &[], Target::Profile(Some("dev-ssso".into())));
+        assert_eq!(head, "profile `dev-ssso` (from --profile)");
+        assert_eq!(tail, "; did you mean `dev-sso`?; `aws-sso-credential-process status --all` lists the SSO profiles");
+        let (head, _) = not_found(sample, &[("AWS_PROFILE", "staging")], Target::Profile(None));
+        assert_eq!(head, "profile `staging` (from $AWS_PROFILE)");
+        let (head, _) = not_found(sample, &[("AWS_DEFAULT_PROFILE", "x")], Target::Profile(None));
+        assert_eq!(head, "profile `x` (from $AWS_DEFAULT_PROFILE)");
+        let (head, _) = not_found(sample, &[], Target::Profile(None));
+        assert_eq!(
+            head,
+            "profile `default` (from the default, with no --profile, $AWS_PROFILE or $AWS_DEFAULT_PROFILE)"
+        );
+        let (_, tail) = not_found(
+            "[dev-sso]\nregion = x\n[profile Dev-SSO]\n[profile dev-ss]\n",
+            &[],
+            Target::Profile(Some("dev-sso".into())),
+        );
+        assert_eq!(
+            tail,
+            "; its section [dev-sso] is not a profile in the config file: write it [profile dev-sso]; did you mean one of `Dev-SSO`, `dev-ss`?; `aws-sso-credential-process status --all` lists the SSO profiles"
+        );
     }
 
     #[test]

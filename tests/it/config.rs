@@ -51,6 +51,47 @@ fn aws_config_file_and_aws_profile_are_honoured() {
     env.run_ok(&[]);
 }
 
+/// "Not found" says where the name came from, the near misses, and a section that lacks the
+/// `profile ` prefix (exact text, as the user sees it).
+#[test]
+fn a_missing_profile_leads_somewhere() {
+    let mut env = TestEnv::new();
+    let config = env.aws_dir().join("config");
+    let status_all = "`aws-sso-credential-process status --all` lists the SSO profiles";
+    let line = env.run_err(&["--profile", "dev-ssso"], USAGE);
+    assert_eq!(
+        line,
+        format!(
+            "aws-sso-credential-process: profile `dev-ssso` (from --profile) not found in `{}`; did you mean `dev-sso`?; {status_all}",
+            config.display()
+        )
+    );
+    env.set_env("AWS_PROFILE", "staging");
+    let line = env.run_err(&[], USAGE);
+    assert_eq!(
+        line,
+        format!(
+            "aws-sso-credential-process: profile `staging` (from $AWS_PROFILE) not found in `{}`; {status_all}",
+            config.display()
+        )
+    );
+    env.remove_env("AWS_PROFILE");
+    let line = env.run_err(&[], USAGE);
+    assert!(
+        line.starts_with("aws-sso-credential-process: profile `default` (from the default, with no --profile, $AWS_PROFILE or $AWS_DEFAULT_PROFILE) not found"),
+        "{line}"
+    );
+    env.write_config(&CONFIG.replace("[profile dev-sso]", "[dev-sso]"));
+    let line = env.run_err(&["--profile", "dev-sso"], USAGE);
+    assert_eq!(
+        line,
+        format!(
+            "aws-sso-credential-process: profile `dev-sso` (from --profile) not found in `{}`; its section [dev-sso] is not a profile in the config file: write it [profile dev-sso]; {status_all}",
+            config.display()
+        )
+    );
+}
+
 #[test]
 fn missing_config_names_the_profile_and_the_file() {
     let env = TestEnv::empty();
@@ -59,7 +100,7 @@ fn missing_config_names_the_profile_and_the_file() {
     assert_eq!(
         line,
         format!(
-            "aws-sso-credential-process: profile `dev-sso` not found in `{}` (the file does not exist)",
+            "aws-sso-credential-process: profile `dev-sso` (from --profile) not found in `{}` (the file does not exist)",
             path.display()
         )
     );
@@ -167,7 +208,7 @@ fn a_quoted_sso_session_name_works_as_in_the_aws_cli() {
     let cached = env.read_json(&env.cli_cache_file("32e1710493f6a9ed6c2b163593aa75deaf683c82"));
     assert_eq!(cached["Credentials"]["AccessKeyId"], document["AccessKeyId"]);
     let line = env.run_err(&["--profile", "nope"], USAGE);
-    assert!(line.contains("profile `nope` not found"), "{line}");
+    assert!(line.contains("profile `nope` (from --profile) not found"), "{line}");
 }
 
 /// One unrelated profile with indented keys made the SDK's parser refuse the whole file; the CLI

@@ -302,7 +302,10 @@ fn refuses_a_taken_name_a_missing_profile_and_a_profile_that_is_not_sso() {
     );
     assert_eq!(
         run_refused(&env, &["configure", "--profile", "nope", "--write"]),
-        format!("profile `nope` not found in `{}`", path.display())
+        format!(
+            "profile `nope` (from --profile) not found in `{}`; `aws-sso-credential-process status --all` lists the SSO profiles",
+            path.display()
+        )
     );
     assert_eq!(
         run_refused(&env, &["configure", "--profile", "plain", "--write"]),

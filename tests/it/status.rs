@@ -169,7 +169,11 @@ fn a_config_error_for_one_target_is_one_line_and_exit_2() {
     let env = TestEnv::new();
     let run = status(&env, &["--profile", "nope"]);
     assert_eq!((run.code, run.stdout.as_str()), (2, ""));
-    assert!(run.stderr.starts_with("aws-sso-credential-process: profile `nope` not found in `"), "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with("aws-sso-credential-process: profile `nope` (from --profile) not found in `"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(run.stderr.lines().count(), 1);
     let run = status(&env, &["--profile", "dev"]);
     assert_eq!(run.code, 2);
