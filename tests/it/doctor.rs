@@ -162,11 +162,32 @@ fn without_any_config_nothing_is_wrong_and_the_missing_file_is_named() {
 #[test]
 fn the_sample_config_has_only_its_legacy_profile_to_report() {
     let env = TestEnv::new();
+    // Right after setup, before anyone signed in: the credential call would exit 3, and doctor
+    // says so for each session the config names (my-sso, and the legacy profile's start URL).
     let (code, document) = doctor_json(&env);
     assert_eq!(code, 1);
-    let checks: Vec<&str> =
-        document["findings"].as_array().unwrap().iter().map(|f| f["check"].as_str().unwrap()).collect();
-    assert_eq!(checks, ["legacy-layout"], "{document:#}");
+    let checks = |document: &serde_json::Value| -> Vec<String> {
+        document["findings"].as_array().unwrap().iter().map(|f| f["check"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(checks(&document), ["legacy-layout", "missing-token", "missing-token"], "{document:#}");
+    assert_eq!(document["findings"][1]["fix"], "run `aws sso login --sso-session my-sso`");
+    assert_eq!(document["findings"][2]["fix"], "run `aws sso login --profile legacy`");
+    // Signed in with both: only the legacy layout is left.
+    let session = env.login(8 * HOUR);
+    env.write_token(&env.legacy_token_path(), &token_document(&session, 8 * HOUR));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |path: &std::path::Path, mode| {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+        };
+        mode(&env.aws_dir().join("sso/cache"), 0o700);
+        mode(&env.token_path(), 0o600);
+        mode(&env.legacy_token_path(), 0o600);
+    }
+    let (code, document) = doctor_json(&env);
+    assert_eq!(code, 1);
+    assert_eq!(checks(&document), ["legacy-layout"], "{document:#}");
     assert_eq!(document["findings"][0]["profile"], "legacy");
 }
 

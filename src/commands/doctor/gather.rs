@@ -168,12 +168,14 @@ fn run_config_check(
 /// names.
 fn token_checks(out: &mut Collector, files: &Files<'_>, aws_dir: Option<&Path>, now: time::OffsetDateTime) {
     let Some(aws_dir) = aws_dir else {
-        out.skip(Check::TokenFileUnparseable, "no home folder");
-        out.skip(Check::ExpiredToken, "no home folder");
+        for check in [Check::TokenFileUnparseable, Check::MissingToken, Check::ExpiredToken] {
+            out.skip(check, "no home folder");
+        }
         return;
     };
     let sessions = profiles::token_sessions(files);
     let configured = sessions.len();
+    let missing = missing_tokens(aws_dir, &sessions);
     let token_files = read_token_files(aws_dir, sessions);
     let (unparseable, expired) = tokens::check(&token_files, now);
     let note = match token_files.len() {
@@ -183,7 +185,37 @@ fn token_checks(out: &mut Collector, files: &Files<'_>, aws_dir: Option<&Path>, 
         n => format!("{n} token files read"),
     };
     out.add(Check::TokenFileUnparseable, unparseable, Some(note));
+    out.add(Check::MissingToken, missing, None);
     out.add(Check::ExpiredToken, expired, None);
+}
+
+/// `missing-token`: a session the config names that nobody has signed in with, so every profile
+/// using it fails (exit 3), as the credential call would say.
+fn missing_tokens(aws_dir: &Path, sessions: &[config::SsoSession]) -> Vec<Finding> {
+    sessions
+        .iter()
+        .filter_map(|session| {
+            let path = crate::token::cache::token_path(aws_dir, session);
+            match std::fs::symlink_metadata(&path) {
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                _ => return None,
+            }
+            let section = match session {
+                config::SsoSession::Named { name, .. } => Some(super::Section::SsoSession(name.clone())),
+                config::SsoSession::Legacy { .. } => None,
+            };
+            Some(Finding {
+                check: Check::MissingToken,
+                severity: Severity::Problem,
+                file: path,
+                section,
+                message: format!(
+                    "nobody has signed in with the {session} on this machine (it has no token file): every profile using it fails (exit 3) until someone does"
+                ),
+                fix: format!("run `{}`", session.login_command()),
+            })
+        })
+        .collect()
 }
 
 /// The config file, the credentials file, `~/.aws` and this program's cache folder.

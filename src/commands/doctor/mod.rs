@@ -65,6 +65,8 @@ pub enum Check {
     FileModes,
     /// An SSO token file some SDK cannot parse.
     TokenFileUnparseable,
+    /// A configured SSO session nobody has signed in with: no token file.
+    MissingToken,
     /// An SSO token that expired and cannot be refreshed.
     ExpiredToken,
     /// Expired files in the AWS CLI's credential cache.
@@ -75,7 +77,7 @@ pub enum Check {
 
 impl Check {
     /// Every check, in order.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 14] = [
         Self::ConfigSyntax,
         Self::SdkCompatibility,
         Self::LegacyLayout,
@@ -86,6 +88,7 @@ impl Check {
         Self::LongTermKeys,
         Self::FileModes,
         Self::TokenFileUnparseable,
+        Self::MissingToken,
         Self::ExpiredToken,
         Self::ExpiredCliCache,
         Self::ClockSkew,
@@ -104,6 +107,7 @@ impl Check {
             Self::LongTermKeys => "long-term-keys",
             Self::FileModes => "file-modes",
             Self::TokenFileUnparseable => "token-file-unparseable",
+            Self::MissingToken => "missing-token",
             Self::ExpiredToken => "expired-token",
             Self::ExpiredCliCache => "expired-cli-cache",
             Self::ClockSkew => "clock-skew",
@@ -122,6 +126,7 @@ impl Check {
                 | Self::HardCodedSessionToken
                 | Self::LongTermKeys
                 | Self::TokenFileUnparseable
+                | Self::MissingToken
                 | Self::ExpiredToken
         )
     }
