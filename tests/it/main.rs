@@ -49,5 +49,8 @@ mod refresh;
 mod role_chain;
 /// `status`: token, caches, locks and limits per profile, `--all`, `--json`, `--verify`.
 mod status;
+/// An unreadable config is reported as unreadable by every command (run as a user who is not
+/// root: `setpriv` to `nobody` when the suite runs as root).
+mod unreadable;
 /// `--verbose` and AWS_SSO_CREDENTIAL_PROCESS_LOG: each decision traced, no secret.
 mod verbose;
