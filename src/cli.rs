@@ -387,10 +387,16 @@ fn one_line_usage_error(rendered: &str) -> String {
     let mut lines = rendered.lines();
     let first = lines.next().unwrap_or("invalid arguments").trim_start_matches("error: ").trim_end();
     let details: Vec<&str> = lines.take_while(|line| !line.trim().is_empty()).map(str::trim).collect();
-    match details.as_slice() {
+    let mut line = match details.as_slice() {
         [] => first.to_owned(),
         details => format!("{} {}", first, details.join(", ")),
+    };
+    // clap's suggestions ("tip: a similar argument exists: '--profile'") are kept.
+    for tip in rendered.lines().filter_map(|line| line.trim().strip_prefix("tip: ")) {
+        line.push_str("; ");
+        line.push_str(tip);
     }
+    line
 }
 
 /// `2h`, `90m`, `1h30m`, `45s` (humantime's units), or a bare number of seconds.

@@ -239,3 +239,17 @@ fn a_file_the_cli_refuses_is_refused_with_its_line() {
         "{line}"
     );
 }
+
+/// A mistyped flag or subcommand keeps clap's suggestion, on the one error line.
+#[test]
+fn usage_errors_keep_the_suggestion() {
+    let env = TestEnv::new();
+    assert_eq!(
+        env.run_err(&["--profle", "dev-sso"], USAGE),
+        "aws-sso-credential-process: unexpected argument '--profle' found; a similar argument exists: '--profile'; see --help"
+    );
+    assert_eq!(
+        env.run_err(&["statsu"], USAGE),
+        "aws-sso-credential-process: unrecognized subcommand 'statsu'; a similar subcommand exists: 'status'; see --help"
+    );
+}
