@@ -175,20 +175,21 @@ pub struct StsLocation {
 pub(super) fn resolve_chain(
     config: &LoadedConfig,
     env: &Environment,
-    name: &str,
+    target: Profile<'_>,
     program_names: &[&str],
 ) -> Result<RoleChain, ConfigError> {
     let path = &config.path;
+    let name = target.name();
     let mut visited: Vec<String> = vec![name.to_owned()];
     let mut hops_from_target = Vec::new();
-    let mut current = profile(config, name, None)?;
+    let mut current = target;
     let base = loop {
         hops_from_target.push(hop(config, &current)?);
         if hops_from_target.len() > MAX_HOPS {
             return Err(ConfigError::ChainTooLong { profile: name.to_owned(), max: MAX_HOPS, path: path.clone() });
         }
         let source_name = current.get("source_profile").unwrap_or_default();
-        let mut source = profile(config, source_name, Some(current.name()))?;
+        let mut source = source_profile(config, source_name, current.name())?;
         // Follow `credential_process = aws-sso-credential-process --profile P` to P.
         if !has_static_keys(&source)
             && source.get("role_arn").is_none()
@@ -196,7 +197,7 @@ pub(super) fn resolve_chain(
             && let Some(target) = helper_profile(&source, program_names)
         {
             visited.push(source.name().to_owned());
-            source = profile(config, &target, Some(source.name()))?;
+            source = source_profile(config, &target, source.name())?;
         }
         let source_name = source.name();
         if visited.iter().any(|v| v == source_name) {
@@ -247,22 +248,12 @@ fn check_chaining_durations(
     Ok(())
 }
 
-fn profile<'a>(config: &'a LoadedConfig, name: &str, referenced_by: Option<&str>) -> Result<Profile<'a>, ConfigError> {
-    let path = &config.path;
-    config.profile(name).ok_or_else(|| match referenced_by {
-        Some(parent) => ConfigError::SourceProfileNotFound {
-            profile: parent.to_owned(),
-            source_profile: name.to_owned(),
-            path: path.clone(),
-        },
-        None => ConfigError::ProfileNotFound {
-            profile: name.to_owned(),
-            path: path.clone(),
-            file_exists: path.exists(),
-            origin: "",
-            similar: Vec::new(),
-            unprefixed: false,
-        },
+/// Profile `name`, which profile `referenced_by` names as its source.
+fn source_profile<'a>(config: &'a LoadedConfig, name: &str, referenced_by: &str) -> Result<Profile<'a>, ConfigError> {
+    config.profile(name).ok_or_else(|| ConfigError::SourceProfileNotFound {
+        profile: referenced_by.to_owned(),
+        source_profile: name.to_owned(),
+        path: config.path.clone(),
     })
 }
 
@@ -384,7 +375,7 @@ fn base(config: &LoadedConfig, source: &Profile<'_>, program_names: &[&str]) -> 
         });
     }
     if has_sso_keys(source) {
-        let role = resolve_profile(config, source.name(), program_names)?;
+        let role = resolve_profile(config, *source, program_names)?;
         return Ok(ChainBase::Sso { profile: name, role });
     }
     if has_static_keys(source) {

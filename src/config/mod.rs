@@ -414,15 +414,13 @@ pub fn resolve(
     match target {
         Target::Profile(_) => {
             let name = profile_name(target, env).unwrap_or_else(|| "default".to_owned());
-            let name = name.as_str();
-            if config.profile(name).is_none() {
-                return Err(profile_not_found(config, env, target, name));
-            }
-            match config.profile(name) {
-                Some(profile) if profile.get("role_arn").is_some() => {
-                    Ok(Resolved::Chain(chain::resolve_chain(config, env, name, program_names)?))
-                }
-                _ => Ok(Resolved::Sso(resolve_profile(config, name, program_names)?)),
+            let Some(profile) = config.profile(&name) else {
+                return Err(profile_not_found(config, env, target, &name));
+            };
+            if profile.get("role_arn").is_some() {
+                Ok(Resolved::Chain(chain::resolve_chain(config, env, profile, program_names)?))
+            } else {
+                Ok(Resolved::Sso(resolve_profile(config, profile, program_names)?))
             }
         }
         Target::SsoSession { name, account_id, role_name } => Ok(Resolved::Sso(SsoRole {
@@ -532,16 +530,14 @@ pub fn has_static_keys(profile: &Profile<'_>) -> bool {
     STATIC_KEYS.iter().any(|key| profile.get(key).is_some())
 }
 
-fn resolve_profile(config: &LoadedConfig, name: &str, program_names: &[&str]) -> Result<SsoRole, ConfigError> {
+/// The SSO role of `profile` (the request's profile, or the base of a chain).
+fn resolve_profile(
+    config: &LoadedConfig,
+    profile: Profile<'_>,
+    program_names: &[&str],
+) -> Result<SsoRole, ConfigError> {
     let path = &config.path;
-    let profile = config.profile(name).ok_or_else(|| ConfigError::ProfileNotFound {
-        profile: name.to_owned(),
-        path: path.clone(),
-        file_exists: path.exists(),
-        origin: "",
-        similar: Vec::new(),
-        unprefixed: false,
-    })?;
+    let name = profile.name();
     if !has_sso_keys(&profile) {
         return Err(not_sso_reason(&profile, path, program_names));
     }
