@@ -175,8 +175,8 @@ fn token_checks(out: &mut Collector, files: &Files<'_>, aws_dir: Option<&Path>, 
     };
     let sessions = profiles::token_sessions(files);
     let configured = sessions.len();
-    let missing = missing_tokens(aws_dir, &sessions);
-    let token_files = read_token_files(aws_dir, sessions);
+    let (token_files, missing) = read_token_files(aws_dir, sessions);
+    let missing = missing_tokens(missing);
     let (unparseable, expired) = tokens::check(&token_files, now);
     let note = match token_files.len() {
         0 if configured == 0 => "no SSO sessions configured".to_owned(),
@@ -191,20 +191,15 @@ fn token_checks(out: &mut Collector, files: &Files<'_>, aws_dir: Option<&Path>, 
 
 /// `missing-token`: a session the config names that nobody has signed in with, so every profile
 /// using it fails (exit 3), as the credential call would say.
-fn missing_tokens(aws_dir: &Path, sessions: &[config::SsoSession]) -> Vec<Finding> {
-    sessions
-        .iter()
-        .filter_map(|session| {
-            let path = crate::token::cache::token_path(aws_dir, session);
-            match std::fs::symlink_metadata(&path) {
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                _ => return None,
-            }
-            let section = match session {
+fn missing_tokens(missing: Vec<(config::SsoSession, PathBuf)>) -> Vec<Finding> {
+    missing
+        .into_iter()
+        .map(|(session, path)| {
+            let section = match &session {
                 config::SsoSession::Named { name, .. } => Some(super::Section::SsoSession(name.clone())),
                 config::SsoSession::Legacy { .. } => None,
             };
-            Some(Finding {
+            Finding {
                 check: Check::MissingToken,
                 severity: Severity::Problem,
                 file: path,
@@ -213,7 +208,7 @@ fn missing_tokens(aws_dir: &Path, sessions: &[config::SsoSession]) -> Vec<Findin
                     "nobody has signed in with the {session} on this machine (it has no token file): every profile using it fails (exit 3) until someone does"
                 ),
                 fix: format!("run `{}`", session.login_command()),
-            })
+            }
         })
         .collect()
 }
@@ -309,18 +304,23 @@ fn json_files(folder: &Path) -> Vec<PathBuf> {
     regular_files(folder).into_iter().filter(|path| path.extension().is_some_and(|e| e == "json")).collect()
 }
 
-/// The token file of each session; missing files are left out.
-fn read_token_files(aws_dir: &Path, sessions: Vec<config::SsoSession>) -> Vec<TokenFile> {
-    sessions
-        .into_iter()
-        .filter_map(|session| {
-            let path = crate::token::cache::token_path(aws_dir, &session);
-            let contents = match std::fs::read(&path) {
-                Ok(bytes) => Ok(bytes),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => return None,
-                Err(e) => Err(e.to_string()),
-            };
-            Some(TokenFile { session, path, contents })
-        })
-        .collect()
+/// The token file of each session that has one, and the sessions (with the path) that have none.
+fn read_token_files(
+    aws_dir: &Path,
+    sessions: Vec<config::SsoSession>,
+) -> (Vec<TokenFile>, Vec<(config::SsoSession, PathBuf)>) {
+    let (mut files, mut missing) = (Vec::new(), Vec::new());
+    for session in sessions {
+        let path = crate::token::cache::token_path(aws_dir, &session);
+        let contents = match std::fs::read(&path) {
+            Ok(bytes) => Ok(bytes),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                missing.push((session, path));
+                continue;
+            }
+            Err(e) => Err(e.to_string()),
+        };
+        files.push(TokenFile { session, path, contents });
+    }
+    (files, missing)
 }
