@@ -19,8 +19,8 @@ use std::fmt;
 
 use super::file::Profile;
 use super::{
-    ConfigError, LoadedConfig, PROGRAM_NAME, SsoRole, has_sso_keys, has_static_keys, is_this_helper, profile_argument,
-    resolve_profile,
+    ConfigError, LoadedConfig, PROGRAM_NAME, SsoRole, has_sso_keys, has_static_keys, helper_target, is_this_helper,
+    profile_argument, resolve_profile,
 };
 use crate::env::Environment;
 use crate::secret::Secret;
@@ -191,11 +191,7 @@ pub(super) fn resolve_chain(
         let source_name = current.get("source_profile").unwrap_or_default();
         let mut source = source_profile(config, source_name, current.name())?;
         // Follow `credential_process = aws-sso-credential-process --profile P` to P.
-        if !has_static_keys(&source)
-            && source.get("role_arn").is_none()
-            && !has_sso_keys(&source)
-            && let Some(target) = helper_profile(&source, program_names)
-        {
+        if let Some(target) = helper_target(&source, program_names) {
             visited.push(source.name().to_owned());
             source = source_profile(config, &target, source.name())?;
         }

@@ -47,6 +47,9 @@ struct Entry {
     env: Vec<(String, Option<String>)>,
     /// The result.
     resolved: Resolved,
+    /// The profile a person's request was followed to ([`super::resolve_following`]).
+    #[serde(default)]
+    followed: Option<String>,
 }
 
 /// One request's memo: where it is kept, and the files' identities taken before they are read.
@@ -123,11 +126,18 @@ fn file_identity(metadata: &std::fs::Metadata) -> Option<(String, OffsetDateTime
 impl Memo {
     /// The memo of this request, with the files' identities taken now, before anyone reads them;
     /// `None` without a cache folder.
-    pub fn new(env: &Environment, target: &Target, profile: Option<&str>, program_names: &[&str]) -> Option<Self> {
+    /// `follow`: the request is resolved with [`super::resolve_following`].
+    pub fn new(
+        env: &Environment,
+        target: &Target,
+        profile: Option<&str>,
+        program_names: &[&str],
+        follow: bool,
+    ) -> Option<Self> {
         let config_path = env.config_file()?;
         let credentials_path = env.credentials_file();
         let request =
-            serde_json::json!([format!("{target:?}"), profile, config_path, credentials_path, program_names,]);
+            serde_json::json!([format!("{target:?}"), profile, config_path, credentials_path, program_names, follow]);
         let path = env.cache_dir()?.join(FOLDER).join(format!("{}.json", sha1_hex(request.to_string().as_bytes())));
         Some(Self {
             path,
@@ -141,9 +151,9 @@ impl Memo {
         &self.path
     }
 
-    /// The remembered resolution, if the files and the variables it was computed from are as they
-    /// were.
-    pub fn lookup(&self, env: &Environment) -> Option<Resolved> {
+    /// The remembered resolution (and the profile it was followed to), if the files and the
+    /// variables it was computed from are as they were.
+    pub fn lookup(&self, env: &Environment) -> Option<(Resolved, Option<String>)> {
         let (config, credentials) = (self.config.kept().ok()?, self.credentials.kept().ok()?);
         let bytes = std::fs::read(&self.path).ok()?;
         let entry: Entry = serde_json::from_slice(&bytes).ok()?;
@@ -151,13 +161,13 @@ impl Memo {
             && entry.config.as_deref() == config
             && entry.credentials.as_deref() == credentials
             && entry.env.iter().all(|(name, value)| env.get(name) == value.as_deref());
-        unchanged.then_some(entry.resolved)
+        unchanged.then_some((entry.resolved, entry.followed))
     }
 
     /// Remembers `resolved`, computed from the files as identified in [`Memo::new`] and the
     /// variables `recorded` read; skipped (best effort, silently) if a file changed less than
     /// [`SETTLE`] before `now`, or the result holds a secret.
-    pub fn store(&self, resolved: &Resolved, recorded: &Environment, now: OffsetDateTime) {
+    pub fn store(&self, resolved: &Resolved, followed: Option<&str>, recorded: &Environment, now: OffsetDateTime) {
         let settled = |identity: &Identity| match identity {
             Identity::Absent => true,
             Identity::File { changed, .. } => *changed + SETTLE <= now,
@@ -173,6 +183,7 @@ impl Memo {
             credentials: credentials.map(str::to_owned),
             env: recorded.recorded_reads(),
             resolved: resolved.clone(),
+            followed: followed.map(str::to_owned),
         };
         // A chain on access keys does not serialise (the keys are never written): no memo.
         if let Ok(bytes) = serde_json::to_vec(&entry) {
@@ -202,16 +213,18 @@ mod tests {
     /// Resolves `profile` from the files and memoises it as the credential path does.
     fn resolve_and_store(setup: &Setup, profile: &str, now: OffsetDateTime) -> (Memo, Resolved) {
         let target = Target::Profile(Some(profile.to_owned()));
-        let memo = Memo::new(&setup.env, &target, Some(profile), &[]).unwrap();
+        let memo = Memo::new(&setup.env, &target, Some(profile), &[], false).unwrap();
         let loaded = config::load(&setup.env).unwrap();
         let recording = setup.env.recording();
         let resolved = config::resolve(&loaded, &recording, &target, &[]).unwrap();
-        memo.store(&resolved, &recording, now);
+        memo.store(&resolved, None, &recording, now);
         (memo, resolved)
     }
 
     fn lookup(env: &Environment, profile: &str) -> Option<Resolved> {
-        Memo::new(env, &Target::Profile(Some(profile.to_owned())), Some(profile), &[])?.lookup(env)
+        Memo::new(env, &Target::Profile(Some(profile.to_owned())), Some(profile), &[], false)?
+            .lookup(env)
+            .map(|(r, _)| r)
     }
 
     const CONFIG: &str = include_str!("../../examples/config");

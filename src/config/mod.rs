@@ -193,7 +193,7 @@ pub enum ConfigError {
         /// Whether the file exists at all.
         file_exists: bool,
         /// Where the name came from (`--profile`, `$AWS_PROFILE`, …); empty if not known.
-        origin: &'static str,
+        origin: String,
         /// Profiles whose names are close to it, closest first.
         similar: Vec<String>,
         /// The config file has a `[NAME]` section, which is not a profile there.
@@ -417,11 +417,7 @@ pub fn resolve(
             let Some(profile) = config.profile(&name) else {
                 return Err(profile_not_found(config, env, target, &name));
             };
-            if profile.get("role_arn").is_some() {
-                Ok(Resolved::Chain(chain::resolve_chain(config, env, profile, program_names)?))
-            } else {
-                Ok(Resolved::Sso(resolve_profile(config, profile, program_names)?))
-            }
+            resolve_profile_or_chain(config, env, profile, program_names)
         }
         Target::SsoSession { name, account_id, role_name } => Ok(Resolved::Sso(SsoRole {
             session: named_session(config, name, None)?,
@@ -438,6 +434,64 @@ pub fn resolve(
             role_name: role_name.clone(),
         })),
     }
+}
+
+/// A profile with `role_arn` is a chain; any other must be an SSO profile.
+fn resolve_profile_or_chain(
+    config: &LoadedConfig,
+    env: &Environment,
+    profile: Profile<'_>,
+    program_names: &[&str],
+) -> Result<Resolved, ConfigError> {
+    if profile.get("role_arn").is_some() {
+        Ok(Resolved::Chain(chain::resolve_chain(config, env, profile, program_names)?))
+    } else {
+        Ok(Resolved::Sso(resolve_profile(config, profile, program_names)?))
+    }
+}
+
+/// A person's request for a profile whose `credential_process` runs this helper with
+/// `--profile P` (the layout the README recommends for `AWS_PROFILE`): resolved as `P`, as the
+/// credential_process run of that profile would be, and as a chain's `source_profile` already is.
+/// The credential_process run itself never follows (its own profile is refused by [`resolve`]).
+/// One step only: a `P` that runs this helper too is refused as usual.
+///
+/// Returns the resolution and the profile followed to, if any.
+///
+/// # Errors
+/// As [`resolve`]; [`ConfigError::ProfileNotFound`] if `P` is not in the files.
+pub fn resolve_following(
+    config: &LoadedConfig,
+    env: &Environment,
+    target: &Target,
+    program_names: &[&str],
+) -> Result<(Resolved, Option<String>), ConfigError> {
+    if let Some(name) = profile_name(target, env)
+        && let Some(profile) = config.profile(&name)
+        && let Some(next) = helper_target(&profile, program_names)
+        && next != name
+    {
+        let Some(followed) = config.profile(&next) else {
+            let mut error = profile_not_found(config, env, &Target::Profile(Some(next.clone())), &next);
+            if let ConfigError::ProfileNotFound { origin, .. } = &mut error {
+                *origin = format!("the --profile in the credential_process of profile `{name}`");
+            }
+            return Err(error);
+        };
+        let resolved = resolve_profile_or_chain(config, env, followed, program_names)?;
+        return Ok((resolved, Some(next)));
+    }
+    resolve(config, env, target, program_names).map(|resolved| (resolved, None))
+}
+
+/// The `--profile` a profile hands over to this helper: set only for a profile that has nothing
+/// of its own to resolve (no SSO keys, `role_arn` or access keys) and whose `credential_process`
+/// runs this helper with `--profile`.
+fn helper_target(profile: &Profile<'_>, program_names: &[&str]) -> Option<String> {
+    if has_sso_keys(profile) || has_static_keys(profile) || profile.get("role_arn").is_some() {
+        return None;
+    }
+    chain::helper_profile(profile, program_names)
 }
 
 /// Where the profile a [`Target::Profile`] request means came from, for messages.
@@ -475,7 +529,7 @@ fn profile_not_found(config: &LoadedConfig, env: &Environment, target: &Target, 
         profile: name.to_owned(),
         path: config.path.clone(),
         file_exists: config.path.exists(),
-        origin: profile_origin(target, env),
+        origin: profile_origin(target, env).to_owned(),
         similar: similar.into_iter().take(3).map(|(_, name)| name.to_owned()).collect(),
         unprefixed: name != "default" && config.files.config.ini.sections.iter().any(|section| section.name == name),
     }

@@ -8,6 +8,7 @@ pub mod slow;
 pub mod sso;
 
 use crate::config::{self, ConfigError, LoadedConfig, Resolved};
+use crate::output::Format;
 use crate::role_credentials::RoleCredentials;
 use crate::{Error, Invocation, Report, Request, aws, lifetime, lock, token};
 
@@ -21,7 +22,7 @@ use crate::{Error, Invocation, Report, Request, aws, lifetime, lock, token};
 pub fn run(request: &Request, invocation: &Invocation) -> Result<(RoleCredentials, Report), Error> {
     let env = &invocation.env;
     let mut report = Report::new(invocation.trace);
-    let (resolved, loaded) = resolve(request, invocation, &mut report)?;
+    let (resolved, loaded, followed) = resolve(request, invocation, &mut report)?;
     lifetime::check_reachable(&resolved, request.min_ttl)?;
     let required = lifetime::required_remaining(request.min_ttl);
     let aws_dir = env.aws_dir().ok_or(ConfigError::NoHome)?;
@@ -36,7 +37,7 @@ pub fn run(request: &Request, invocation: &Invocation) -> Result<(RoleCredential
         Some(loaded) => loaded,
         None => config::load(env)?,
     };
-    let profile = config::profile_name(&request.target, env);
+    let profile = followed.or_else(|| config::profile_name(&request.target, env));
     let connection =
         aws::Connection::new(env, &loaded, profile.as_deref())?.recording_responses(env.cache_dir(), invocation.now);
     let context = slow::SlowContext {
@@ -68,34 +69,53 @@ pub fn run(request: &Request, invocation: &Invocation) -> Result<(RoleCredential
 
 /// The request resolved into plain data: from the memo if the files are unchanged (then the files
 /// are not read, and `None` comes back for them), else from the files, remembering the result.
+/// Also the profile a person's request was followed to: every format but the credential_process
+/// document is for a person, and follows a profile that hands over to this helper
+/// ([`config::resolve_following`]).
 fn resolve(
     request: &Request,
     invocation: &Invocation,
     report: &mut Report,
-) -> Result<(Resolved, Option<LoadedConfig>), Error> {
+) -> Result<(Resolved, Option<LoadedConfig>, Option<String>), Error> {
     let (target, env) = (&request.target, &invocation.env);
     let profile = config::profile_name(target, env);
     let own_names: Vec<&str> = invocation.program_name.iter().map(String::as_str).collect();
+    let follow = request.format != Format::Process;
     // The files' identities are taken before they are read (see `config::memo`).
-    let memo = config::memo::Memo::new(env, target, profile.as_deref(), &own_names);
+    let memo = config::memo::Memo::new(env, target, profile.as_deref(), &own_names, follow);
     let for_profile = profile.as_deref().map(|p| format!(" for profile `{p}`")).unwrap_or_default();
     let config_path = env.config_file().ok_or(ConfigError::NoHome)?;
     if let Some(memo) = &memo
-        && let Some(resolved) = memo.lookup(env)
+        && let Some((resolved, followed)) = memo.lookup(env)
     {
         report.step(format!(
             "read {}{for_profile}: unchanged since its resolution was remembered in {}",
             config_path.display(),
             memo.path().display()
         ));
-        return Ok((resolved, None));
+        report_followed(report, profile.as_deref(), followed.as_deref());
+        return Ok((resolved, None, followed));
     }
     let loaded = config::load(env)?;
     report.step(format!("read {}{for_profile}", loaded.path.display()));
     let recording = env.recording();
-    let resolved = config::resolve(&loaded, &recording, target, &own_names)?;
+    let (resolved, followed) = if follow {
+        config::resolve_following(&loaded, &recording, target, &own_names)?
+    } else {
+        (config::resolve(&loaded, &recording, target, &own_names)?, None)
+    };
+    report_followed(report, profile.as_deref(), followed.as_deref());
     if let Some(memo) = &memo {
-        memo.store(&resolved, &recording, invocation.now);
+        memo.store(&resolved, followed.as_deref(), &recording, invocation.now);
     }
-    Ok((resolved, Some(loaded)))
+    Ok((resolved, Some(loaded), followed))
+}
+
+/// `--verbose`: the profile asked for hands over to this helper with `--profile`, followed.
+fn report_followed(report: &mut Report, profile: Option<&str>, followed: Option<&str>) {
+    if let (Some(profile), Some(followed)) = (profile, followed) {
+        report.step(format!(
+            "profile `{profile}` gets its credentials from this helper with --profile {followed}: using profile `{followed}`"
+        ));
+    }
 }

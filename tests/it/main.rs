@@ -35,6 +35,8 @@ mod failures;
 mod faults;
 /// Role cache empty or stale: one GetRoleCredentials, cached in the CLI's format.
 mod fetch;
+/// A person's request for a profile that runs this helper with `--profile P` is followed to `P`.
+mod follow;
 /// `--format`: the credentials as the AWS CLI's export-credentials prints them, and `eval` in sh.
 mod formats;
 /// `--min-ttl`: credentials that last, or exit 5 naming the limit.

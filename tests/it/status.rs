@@ -175,9 +175,18 @@ fn a_config_error_for_one_target_is_one_line_and_exit_2() {
         run.stderr
     );
     assert_eq!(run.stderr.lines().count(), 1);
-    let run = status(&env, &["--profile", "dev"]);
-    assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("use the SSO profile it points to: --profile dev-sso"), "{}", run.stderr);
+    env.write_config(&format!(
+        "{CONFIG}\n[profile broken]\nsso_session = nope\nsso_account_id = 1\nsso_role_name = R\n"
+    ));
+    let run = status(&env, &["--profile", "broken"]);
+    assert_eq!((run.code, run.stdout.as_str()), (2, ""));
+    assert_eq!(
+        run.stderr,
+        format!(
+            "aws-sso-credential-process: profile `broken` refers to sso-session `nope`, but `{}` has no [sso-session nope] section\n",
+            env.aws_dir().join("config").display()
+        )
+    );
 }
 
 #[test]

@@ -72,8 +72,14 @@ fn inspect_loaded(
     locks: Option<&LockDir>,
     loaded: &LoadedConfig,
 ) -> Result<ProfileStatus, Error> {
-    let resolved = config::resolve(loaded, &invocation.env, target, &own_names(invocation))?;
-    inspect_resolved(resolved, target, invocation, locks)
+    let (resolved, followed) = config::resolve_following(loaded, &invocation.env, target, &own_names(invocation))?;
+    let Some(followed) = followed else { return inspect_resolved(resolved, target, invocation, locks) };
+    if let (Some(trace), Some(profile)) = (invocation.trace, config::profile_name(target, &invocation.env)) {
+        trace(&format!(
+            "profile `{profile}` gets its credentials from this helper with --profile {followed}: showing profile `{followed}`"
+        ));
+    }
+    inspect_resolved(resolved, &Target::Profile(Some(followed)), invocation, locks)
 }
 
 /// What the helper sees for `target`, resolved as `resolved`: the token, the caches, the locks.
