@@ -34,6 +34,11 @@ impl LockDir {
         Self { dir: cache_dir.join("locks") }
     }
 
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
     /// The role lock for the role whose AWS CLI cache file is `role_cache_file`.
     pub fn role_lock(&self, role_cache_file: &Path) -> PathBuf {
         self.named("role", role_cache_file, "lock")

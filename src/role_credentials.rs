@@ -86,6 +86,16 @@ pub fn read_cached(path: &Path, role: &SsoRole) -> Option<RoleCredentials> {
     read_cli_cache_file(path, &role.account_id)
 }
 
+/// Why the cache file at `path` cannot be read, if it exists and cannot be: a miss like any other
+/// for the credential call (which, like the AWS CLI's `JSONFileCache`, fetches new credentials
+/// and replaces the file), but one to name in `--verbose`, `status` and `doctor`.
+pub fn unreadable(path: &Path) -> Option<std::io::Error> {
+    match std::fs::File::open(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Some(e),
+        _ => None,
+    }
+}
+
 /// The `Credentials` of an AWS CLI cache file (SSO or assume-role: both keep them there), with
 /// `account_id`, the account asked for.
 pub(crate) fn read_cli_cache_file(path: &Path, account_id: &str) -> Option<RoleCredentials> {

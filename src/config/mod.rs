@@ -192,6 +192,8 @@ pub enum ConfigError {
         path: PathBuf,
         /// Whether the file exists at all.
         file_exists: bool,
+        /// The home folder the file was looked for in, if it does not exist either.
+        missing_home: Option<PathBuf>,
         /// Where the name came from (`--profile`, `$AWS_PROFILE`, …); empty if not known.
         origin: String,
         /// Profiles whose names are close to it, closest first.
@@ -529,6 +531,7 @@ fn profile_not_found(config: &LoadedConfig, env: &Environment, target: &Target, 
         profile: name.to_owned(),
         path: config.path.clone(),
         file_exists: config.path.exists(),
+        missing_home: env.home().filter(|home| config.path.starts_with(home) && !home.exists()),
         origin: profile_origin(target, env).to_owned(),
         similar: similar.into_iter().take(3).map(|(_, name)| name.to_owned()).collect(),
         unprefixed: name != "default" && config.files.config.ini.sections.iter().any(|section| section.name == name),
@@ -537,7 +540,8 @@ fn profile_not_found(config: &LoadedConfig, env: &Environment, target: &Target, 
 
 /// The message of [`ConfigError::ProfileNotFound`].
 fn not_found_message(error: &ConfigError) -> String {
-    let ConfigError::ProfileNotFound { profile, path, file_exists, origin, similar, unprefixed } = error else {
+    let ConfigError::ProfileNotFound { profile, path, file_exists, missing_home, origin, similar, unprefixed } = error
+    else {
         return String::new();
     };
     let mut message = format!("profile `{profile}`");
@@ -545,8 +549,13 @@ fn not_found_message(error: &ConfigError) -> String {
         message.push_str(&format!(" (from {origin})"));
     }
     message.push_str(&format!(" not found in `{}`", path.display()));
-    if !file_exists {
-        message.push_str(" (the file does not exist)");
+    match missing_home {
+        Some(home) => message.push_str(&format!(
+            " (the file does not exist, nor does the home folder `{}`: is HOME right?)",
+            home.display()
+        )),
+        None if !file_exists => message.push_str(" (the file does not exist)"),
+        None => {}
     }
     if *unprefixed {
         message.push_str(&format!(

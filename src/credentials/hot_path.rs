@@ -62,7 +62,12 @@ pub(super) fn fresh(
             None
         }
         None => {
-            report.step(format!("no usable cached credentials in {path}"));
+            match role_credentials::unreadable(&cached.path) {
+                Some(e) => report.step(format!(
+                    "cannot read the cached credentials in {path} ({e}): fetching new ones, which replace the file"
+                )),
+                None => report.step(format!("no usable cached credentials in {path}")),
+            }
             None
         }
     }

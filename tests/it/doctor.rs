@@ -201,3 +201,34 @@ fn a_config_named_by_aws_config_file_is_the_one_read() {
     assert!(run.stdout.starts_with(&format!("config file:      {}\n", other.display())), "{}", run.stdout);
     assert!(run.stdout.contains(&format!("  where: {}, [profile p]\n", other.display())), "{}", run.stdout);
 }
+
+/// `HOME` naming a folder that does not exist: `doctor` says so first (exit 1), and the
+/// credential call's "not found" says it too.
+#[test]
+fn a_home_that_does_not_exist_is_a_problem() {
+    let mut env = TestEnv::new();
+    let home = env.home.path().join("nowhere");
+    env.set_env("HOME", home.to_str().unwrap());
+    let run = env.run_any(&["doctor"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let home = home.display();
+    let block: Vec<&str> = run.stdout.lines().skip(3).take(4).collect();
+    assert_eq!(
+        block,
+        [
+            "problem  home-folder".to_owned(),
+            format!("  where: {home}"),
+            "  what:  the home folder (from $HOME) does not exist: the helper finds no sign-in and no cached credentials there and cannot save any, so every profile fails".to_owned(),
+            format!("  fix:   set $HOME to your home folder, or create this one: mkdir -p {home}"),
+        ]
+    );
+    assert!(run.stdout.ends_with("\n1 problem, 0 warnings\n"), "{}", run.stdout);
+    let run = env.run_any(&["--profile", "dev-sso"]);
+    assert_eq!((run.code, run.stdout.as_str()), (2, ""));
+    assert_eq!(
+        run.stderr,
+        format!(
+            "aws-sso-credential-process: profile `dev-sso` (from --profile) not found in `{home}/.aws/config` (the file does not exist, nor does the home folder `{home}`: is HOME right?)\n"
+        )
+    );
+}

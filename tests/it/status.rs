@@ -240,6 +240,7 @@ fn json_has_one_entry_per_profile_and_a_top_level_verdict() {
         "expires_at": cached["Expiration"],
         "fresh": true,
         "lock": lock("role-0521d1f6a6c4e68f9e18540309367cc3cccb6305"),
+        "problem": null,
     });
     assert_eq!(
         profiles[0],

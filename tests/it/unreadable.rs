@@ -33,12 +33,23 @@ fn give_to_nobody(path: &Path) {
 
 /// Runs the helper with `args` as a user who is not root, with the config file at mode 000.
 fn run_unreadable(env: &TestEnv, args: &[&str]) -> Output {
-    let config = env.aws_dir().join("config");
+    run_with_unreadable(env, &[&env.aws_dir().join("config")], args)
+}
+
+/// Runs the helper with `args` as a user who is not root, with each of `paths` at mode 000.
+fn run_with_unreadable(env: &TestEnv, paths: &[&Path], args: &[&str]) -> Output {
+    // `None`: back to the usual mode.
+    let set_modes = |mode: Option<u32>| {
+        for path in paths {
+            let mode = mode.unwrap_or(if path.is_dir() { 0o700 } else { 0o600 });
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+    };
     let command = env.command(&[]);
     if !is_root() {
-        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o000)).unwrap();
+        set_modes(Some(0o000));
         let output = env.command(args).output().unwrap();
-        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+        set_modes(None);
         return output;
     }
     // A copy `nobody` can run, wherever the checkout is.
@@ -51,11 +62,13 @@ fn run_unreadable(env: &TestEnv, args: &[&str]) -> Output {
     give_to_nobody(env.home.path());
     std::fs::set_permissions(env.home.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o000)).unwrap();
+    set_modes(Some(0o000));
     let ids = format!("{NOBODY}");
     let mut setpriv_args = vec!["--reuid", &ids, "--regid", &ids, "--clear-groups", "--", binary.to_str().unwrap()];
     setpriv_args.extend_from_slice(args);
-    command.output_of("setpriv".as_ref(), &setpriv_args)
+    let output = command.output_of("setpriv".as_ref(), &setpriv_args);
+    set_modes(None);
+    output
 }
 
 fn stderr_line(output: &Output) -> String {
@@ -100,4 +113,127 @@ fn an_unreadable_config_is_unreadable_for_every_command() {
         ),
         "{stdout}"
     );
+}
+
+/// The lines of `doctor`'s text report from the block of check `id` to the next check.
+fn doctor_block(stdout: &str, id: &str) -> String {
+    let mut block = String::new();
+    let mut inside = false;
+    for line in stdout.lines() {
+        let is_check = !line.starts_with(' ') && line.split_whitespace().nth(1).is_some_and(|word| !word.is_empty());
+        if is_check {
+            inside = line.split_whitespace().nth(1) == Some(id);
+        }
+        if inside {
+            block.push_str(line);
+            block.push('\n');
+        }
+    }
+    block
+}
+
+const DENIED: &str = "Permission denied (os error 13)";
+
+/// An unreadable token file: the credential call that needs it fails naming it (exit 1), `status`
+/// says so, `doctor` names it with its fix.
+#[test]
+fn an_unreadable_token_is_named_by_every_command() {
+    let env = TestEnv::new();
+    env.login(8 * HOUR);
+    let token = env.token_path();
+    let output = run_with_unreadable(&env, &[&token], &["--profile", "dev-sso"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr_line(&output),
+        format!("aws-sso-credential-process: cannot read the SSO token `{}`: {DENIED}", token.display())
+    );
+    let output = run_with_unreadable(&env, &[&token], &["status", "--profile", "dev-sso"]);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains(&format!(
+            "  State:                unreadable\n  Problem:              cannot read it: {DENIED}\n"
+        )),
+        "{stdout}"
+    );
+    let output = run_with_unreadable(&env, &[&token], &["doctor"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        doctor_block(&String::from_utf8(output.stdout).unwrap(), "token-file-unparseable"),
+        format!(
+            "problem  token-file-unparseable\n  where: {path}\n  what:  the token file of the SSO session `my-sso` cannot be read ({DENIED})\n  fix:   check the file's owner and mode (`ls -l {path}`), or run `aws sso login --sso-session my-sso`\n",
+            path = token.display()
+        )
+    );
+    assert_eq!(env.fake.total_calls(), 0);
+}
+
+/// Unreadable cached role credentials: the credential call fetches new ones and replaces the file
+/// (as the AWS CLI's JSONFileCache does), saying why in `--verbose`; `status` and `doctor` name it.
+#[test]
+fn unreadable_role_credentials_are_named_and_replaced() {
+    let env = TestEnv::new();
+    env.login(8 * HOUR);
+    env.write_cached_role_credentials(HOUR);
+    let cache = env.role_cache_path();
+    let output = run_with_unreadable(&env, &[&cache], &["status", "--profile", "dev-sso"]);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains(&format!("  Expires:              unknown: cannot read it: {DENIED}\n")), "{stdout}");
+    let output = run_with_unreadable(&env, &[&cache], &["status", "--profile", "dev-sso", "--json"]);
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(document["profiles"][0]["role_credentials"]["problem"], format!("cannot read it: {DENIED}"));
+    let output = run_with_unreadable(&env, &[&cache], &["doctor"]);
+    assert_eq!(
+        doctor_block(&String::from_utf8(output.stdout).unwrap(), "unusable-files"),
+        format!(
+            "warning  unusable-files\n  where: {path}\n  what:  this user cannot use it ({DENIED}): the helper and the AWS CLI treat it as missing and replace it at the next fetch\n  fix:   rm {path}\n",
+            path = cache.display(),
+        )
+    );
+    let output = run_with_unreadable(&env, &[&cache], &["--profile", "dev-sso", "--verbose"]);
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!(
+            "debug: cannot read the cached credentials in {} ({DENIED}): fetching new ones, which replace the file\n",
+            cache.display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(env.fake.calls(fake_aws::Route::GetRoleCredentials), 1);
+    assert!(std::fs::File::open(&cache).is_ok(), "replaced by a readable file");
+}
+
+/// A lock folder this user cannot use: the credential call goes on without locks (and says so in
+/// `--verbose`); `status` shows the locks as unknown; `doctor` reports the problem with its fix.
+#[test]
+fn an_unusable_lock_folder_is_a_doctor_problem() {
+    let env = TestEnv::new();
+    env.login(8 * HOUR);
+    env.run_ok(&["--profile", "dev-sso"]);
+    std::fs::remove_file(env.role_cache_path()).unwrap();
+    let locks = env.lock_dir();
+    let output = run_with_unreadable(&env, &[&locks], &["doctor"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        doctor_block(&String::from_utf8(output.stdout).unwrap(), "unusable-files"),
+        format!(
+            "problem  unusable-files\n  where: {path}\n  what:  this user cannot use it ({DENIED}): no caller can take a lock, so parallel callers each refresh the token and fetch credentials (a refresh token used twice can end the session)\n  fix:   chmod 700 {path}\n",
+            path = locks.display(),
+        )
+    );
+    let output = run_with_unreadable(&env, &[&locks], &["--profile", "dev-sso", "--verbose"]);
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains(&format!("({DENIED}): going on without the lock\n")), "{stderr}");
+
+    // One lock file this user cannot open.
+    let lock_file = std::fs::read_dir(&locks)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("role-"))
+        .unwrap();
+    let output = run_with_unreadable(&env, &[&lock_file], &["doctor"]);
+    let block = doctor_block(&String::from_utf8(output.stdout).unwrap(), "unusable-files");
+    assert!(block.starts_with(&format!("problem  unusable-files\n  where: {}\n", lock_file.display())), "{block}");
+    assert!(block.contains("no caller can take this lock"), "{block}");
 }

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use super::profiles::Files;
 use super::tokens::TokenFile;
 use super::{
-    Check, Diagnosis, Finding, Severity, Status, cli_cache, clock_skew, file_modes, profiles, sdk_compatibility, tokens,
+    Check, Diagnosis, Finding, Severity, Status, access, cli_cache, clock_skew, file_modes, profiles,
+    sdk_compatibility, tokens,
 };
 use crate::aws::{LAST_RESPONSE_FILE, LastResponse};
 use crate::config::file::{self, ConfigFile, CredentialsFile, SharedConfig};
@@ -88,6 +89,7 @@ pub(super) fn diagnose(invocation: &Invocation) -> Result<Diagnosis, Error> {
     let cache_dir = env.cache_dir();
     let names: Vec<&str> = invocation.program_name.iter().map(String::as_str).collect();
     let mut out = Collector { findings: Vec::new(), statuses: Vec::new() };
+    home_check(&mut out, env);
 
     // The files are read once: every check, and the helper's own resolution of the targets of
     // `credential_process` lines, work on what was read.
@@ -112,7 +114,7 @@ pub(super) fn diagnose(invocation: &Invocation) -> Result<Diagnosis, Error> {
         config::resolve(loaded, env, target, &names).map(|_| ())
     };
 
-    for check in Check::ALL.into_iter().skip(1) {
+    for check in Check::ALL.into_iter().skip(2) {
         if !check.needs_config() {
             let paths = (config_file.as_path(), credentials_file.as_deref(), aws_dir.as_deref(), cache_dir.as_deref());
             run_file_check(check, &mut out, paths, now);
@@ -221,6 +223,11 @@ fn run_file_check(check: Check, out: &mut Collector, paths: Paths<'_>, now: time
     let (config_file, credentials_file, aws_dir, cache_dir) = paths;
     match check {
         Check::FileModes => file_modes_check(out, config_file, credentials_file, aws_dir, cache_dir),
+        Check::UnusableFiles => {
+            let probed = probe_access(aws_dir, cache_dir);
+            let note = format!("{} folders and files looked at", probed.1);
+            out.add(check, access::unusable(&probed.0), Some(note));
+        }
         Check::ExpiredCliCache => {
             let Some(aws_dir) = aws_dir else { return out.skip(check, "no home folder") };
             let folder = aws_dir.join("cli").join("cache");
@@ -289,6 +296,92 @@ fn file_modes_check(
 #[cfg(not(unix))]
 fn file_modes_check(out: &mut Collector, _: &Path, _: Option<&Path>, _: Option<&Path>, _: Option<&Path>) {
     out.skip(Check::FileModes, "not checked on this platform");
+}
+
+/// `home-folder`: the home folder must exist for anything to work.
+fn home_check(out: &mut Collector, env: &Environment) {
+    let Some(home) = env.home() else { return out.skip(Check::HomeFolder, "no home folder set") };
+    let variable = if env.get("HOME").is_some() { "$HOME" } else { "%USERPROFILE%" };
+    let problem = match std::fs::metadata(&home) {
+        Ok(meta) if meta.is_dir() => None,
+        Ok(_) => Some("is not a folder".to_owned()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Some("does not exist".to_owned()),
+        Err(e) => Some(format!("cannot be examined ({e})")),
+    };
+    out.add(Check::HomeFolder, access::home_folder(&home, variable, problem.as_deref()).into_iter().collect(), None);
+}
+
+/// `unusable-files`: the cache and lock folders this user must list and write to (or, for one
+/// not created yet, the folder it would be created in), the AWS CLI cache files it must read and
+/// the lock files it must open for writing. Only looks: nothing is created or locked. Returns the
+/// paths that fail, and how many were looked at.
+fn probe_access(aws_dir: Option<&Path>, cache_dir: Option<&Path>) -> (Vec<access::Probed>, usize) {
+    use access::{Probed, Role};
+    let mut probed = Vec::new();
+    let mut looked_at = 0;
+    let mut folders: Vec<(PathBuf, Role)> = Vec::new();
+    if let Some(aws_dir) = aws_dir {
+        folders.push((aws_dir.join("sso").join("cache"), Role::TokenFolder));
+        folders.push((aws_dir.join("cli").join("cache"), Role::CredentialFolder));
+    }
+    if let Some(cache_dir) = cache_dir {
+        folders.push((crate::lock::LockDir::new(cache_dir).path().to_path_buf(), Role::LockFolder));
+    }
+    for (folder, role) in folders {
+        // A folder not created yet is created by the first caller: its nearest existing
+        // ancestor must then be writable.
+        let Some(existing) = folder.ancestors().find(|a| a.exists()) else { continue };
+        looked_at += 1;
+        if let Some(error) = folder_access(existing) {
+            let error =
+                if existing == folder { error } else { format!("cannot create it in {}: {error}", existing.display()) };
+            probed.push(Probed { foreign: foreign(existing), path: folder.clone(), role, error });
+            continue;
+        }
+        let files = regular_files(&folder);
+        for file in files {
+            let (role, opened) = match role {
+                Role::CredentialFolder if file.extension().is_some_and(|e| e == "json") => {
+                    (Role::CredentialFile, std::fs::File::open(&file).map(drop))
+                }
+                Role::LockFolder if file.extension().is_some_and(|e| e == "lock") => {
+                    (Role::LockFile, std::fs::OpenOptions::new().write(true).open(&file).map(drop))
+                }
+                _ => continue,
+            };
+            looked_at += 1;
+            if let Err(e) = opened {
+                probed.push(Probed { foreign: foreign(&file), path: file, role, error: e.to_string() });
+            }
+        }
+    }
+    (probed, looked_at)
+}
+
+/// Why this user cannot list and write to `folder`, if it cannot.
+#[cfg(unix)]
+fn folder_access(folder: &Path) -> Option<String> {
+    use rustix::fs::{Access, AtFlags, CWD, accessat};
+    let wanted = Access::READ_OK | Access::WRITE_OK | Access::EXEC_OK;
+    accessat(CWD, folder, wanted, AtFlags::EACCESS).err().map(|e| io::Error::from(e).to_string())
+}
+
+/// Why this user cannot list `folder`, if it cannot (Windows folders' ACLs are not examined).
+#[cfg(not(unix))]
+fn folder_access(folder: &Path) -> Option<String> {
+    std::fs::read_dir(folder).err().map(|e| e.to_string())
+}
+
+/// Whether another user owns `path`.
+#[cfg(unix)]
+fn foreign(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).is_ok_and(|meta| meta.uid() != crate::fs_util::our_uid())
+}
+
+#[cfg(not(unix))]
+fn foreign(_: &Path) -> bool {
+    false
 }
 
 /// The regular files (links followed) in `folder`, sorted.

@@ -6,6 +6,7 @@
 //! (something fails, or could be abused) or a `warning` (works, but worth fixing); the exit code
 //! is 1 if there is at least one problem, else 0.
 
+mod access;
 mod cli_cache;
 mod clock_skew;
 // Its checks run only where files have Unix modes.
@@ -45,6 +46,8 @@ impl Severity {
 /// The checks, in the order they run and are printed. Their ids are stable (scripts match them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Check {
+    /// The home folder does not exist (or is not a folder).
+    HomeFolder,
     /// The config or credentials file cannot be parsed.
     ConfigSyntax,
     /// Something the AWS CLI reads in the files but the AWS SDKs read differently or not at all.
@@ -63,6 +66,8 @@ pub enum Check {
     LongTermKeys,
     /// Files and folders others can read or write.
     FileModes,
+    /// Cache and lock files or folders this user cannot read or write.
+    UnusableFiles,
     /// An SSO token file some SDK cannot parse.
     TokenFileUnparseable,
     /// A configured SSO session nobody has signed in with: no token file.
@@ -77,7 +82,8 @@ pub enum Check {
 
 impl Check {
     /// Every check, in order.
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 16] = [
+        Self::HomeFolder,
         Self::ConfigSyntax,
         Self::SdkCompatibility,
         Self::LegacyLayout,
@@ -87,6 +93,7 @@ impl Check {
         Self::HardCodedSessionToken,
         Self::LongTermKeys,
         Self::FileModes,
+        Self::UnusableFiles,
         Self::TokenFileUnparseable,
         Self::MissingToken,
         Self::ExpiredToken,
@@ -97,6 +104,7 @@ impl Check {
     /// The stable id.
     pub fn id(self) -> &'static str {
         match self {
+            Self::HomeFolder => "home-folder",
             Self::ConfigSyntax => "config-syntax",
             Self::SdkCompatibility => "sdk-compatibility",
             Self::LegacyLayout => "legacy-layout",
@@ -106,6 +114,7 @@ impl Check {
             Self::HardCodedSessionToken => "hard-coded-session-token",
             Self::LongTermKeys => "long-term-keys",
             Self::FileModes => "file-modes",
+            Self::UnusableFiles => "unusable-files",
             Self::TokenFileUnparseable => "token-file-unparseable",
             Self::MissingToken => "missing-token",
             Self::ExpiredToken => "expired-token",

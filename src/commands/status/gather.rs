@@ -161,6 +161,7 @@ pub(super) fn cache_status(
 ) -> CacheStatus {
     CacheStatus {
         exists: path.exists(),
+        problem: role_credentials::unreadable(&path).map(|e| format!("cannot read it: {e}")),
         expires_at: cached.as_ref().map(|c| c.expiration),
         fresh: cached.as_ref().is_some_and(|c| c.fresh_at(now)),
         lock: lock_status(locks.map(|l| l.role_lock(&path))),

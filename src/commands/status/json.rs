@@ -108,6 +108,7 @@ pub(super) fn cache_json(cache: &CacheStatus) -> Value {
         "expires_at": time_json(cache.expires_at),
         "fresh": cache.fresh,
         "lock": lock_json(&cache.lock),
+        "problem": cache.problem,
     })
 }
 

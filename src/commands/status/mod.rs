@@ -183,6 +183,8 @@ struct CacheStatus {
     /// At least 15 minutes left ([`RoleCredentials::fresh_at`]).
     fresh: bool,
     lock: LockStatus,
+    /// Why the file cannot be read, if it exists and cannot be.
+    problem: Option<String>,
 }
 
 /// Something read from this program's lock folder, which may not exist.
@@ -530,6 +532,7 @@ region = eu-west-1
                         credentials: CacheStatus {
                             path: "/h/.aws/cli/cache/a.json".into(),
                             exists: true,
+                            problem: None,
                             expires_at: Some(datetime!(2026-11-23 12:40:00 UTC)),
                             fresh: true,
                             lock: lock(LockProbe::Free),
@@ -541,6 +544,7 @@ region = eu-west-1
                         credentials: CacheStatus {
                             path: "/h/.aws/cli/cache/d.json".into(),
                             exists: true,
+                            problem: None,
                             expires_at: Some(datetime!(2026-11-23 12:10:00 UTC)),
                             fresh: false,
                             lock: lock(LockProbe::Held { holder: Some("pid 4242".into()) }),
@@ -564,6 +568,7 @@ region = eu-west-1
             role_credentials: CacheStatus {
                 path: "/h/.aws/cli/cache/s.json".into(),
                 exists: false,
+                problem: None,
                 expires_at: None,
                 fresh: false,
                 lock: lock(LockProbe::Free),

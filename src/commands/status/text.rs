@@ -167,7 +167,10 @@ pub(super) fn cache_fields(out: &mut String, cache: &CacheStatus, now: OffsetDat
     field(out, 2, "File", cache.path.display());
     let expires = match (cache.expires_at, cache.exists) {
         (Some(at), _) => when(at, now),
-        (None, true) => "unknown: the file holds no usable credentials".to_owned(),
+        (None, true) => match &cache.problem {
+            Some(problem) => format!("unknown: {problem}"),
+            None => "unknown: the file holds no usable credentials".to_owned(),
+        },
         (None, false) => "none cached".to_owned(),
     };
     field(out, 2, "Expires", expires);
