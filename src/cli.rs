@@ -16,6 +16,11 @@ pub use crate::output::Format;
 
 const SUBCOMMANDS: [&str; 6] = ["status", "configure", "doctor", "completions", "man", "help"];
 
+/// The hidden subcommand the completion scripts run to list the names in the config
+/// (`__complete profiles`, `__complete sso-sessions`). It is parsed before clap, so it appears in
+/// no help, man page or completion script.
+pub const COMPLETE: &str = "__complete";
+
 /// The variable that turns on the decision trace (`debug`), like `--verbose`.
 pub const LOG_VARIABLE: &str = "AWS_SSO_CREDENTIAL_PROCESS_LOG";
 
@@ -226,6 +231,15 @@ enum SubcommandArgs {
     Man,
 }
 
+/// What `__complete` lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Names {
+    /// Every profile in the config and credentials files, for `--profile`
+    Profiles,
+    /// Every `[sso-session NAME]`, for `--sso-session`
+    SsoSessions,
+}
+
 /// A request for credentials (the default command).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
@@ -288,6 +302,8 @@ pub enum Command {
     Completions(clap_complete::Shell),
     /// `man`: the manual page.
     Man,
+    /// `__complete NAMES`: the names for a completion script.
+    Complete(Names),
 }
 
 /// A parsed command line.
@@ -316,6 +332,14 @@ pub fn command() -> clap::Command {
 /// Parses the command line.
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, NotRun> {
     let args: Vec<OsString> = args.into_iter().collect();
+    if args.get(1).is_some_and(|arg| arg == COMPLETE) {
+        let names = match args.get(2).and_then(|arg| arg.to_str()) {
+            Some("profiles") if args.len() == 3 => Names::Profiles,
+            Some("sso-sessions") if args.len() == 3 => Names::SsoSessions,
+            _ => return Err(NotRun::Usage(format!("usage: {COMPLETE} profiles|sso-sessions"))),
+        };
+        return Ok(Parsed { command: Command::Complete(names), verbose: false });
+    }
     // The credential command (every credential_process run) is parsed without the subcommands;
     // help, version, subcommands and anything it rejects go to the full parser, for its messages.
     let for_people = |arg: &OsString| {

@@ -51,6 +51,11 @@ fn main() -> ExitCode {
             print_outcome(Ok(Outcome { stdout: completions::script(shell), exit_code: ExitKind::Success }))
         }
         Command::Man => print_outcome(Ok(Outcome { stdout: man::page(), exit_code: ExitKind::Success })),
+        // Quiet whatever happens: a completion must never print an error into the command line.
+        Command::Complete(names) => print_outcome(Ok(Outcome {
+            stdout: completions::names(names, &invocation.env),
+            exit_code: ExitKind::Success,
+        })),
     }
 }
 

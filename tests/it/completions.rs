@@ -76,6 +76,11 @@ fn every_shell_gets_a_script_with_every_subcommand_and_long_flag() {
 /// Sources the bash script and asks its completion function what it offers for `words` (the
 /// last one being completed), as bash does on TAB.
 fn bash_completions(script: &Path, words: &[&str]) -> Vec<String> {
+    bash_completions_in(Command::new("bash"), script, words)
+}
+
+/// [`bash_completions`] with `command`'s environment (a HOME with a config, the binary on PATH).
+fn bash_completions_in(mut command: Command, script: &Path, words: &[&str]) -> Vec<String> {
     const DRIVER: &str = r#"
         source "$1"; shift
         function=$(complete -p aws-sso-credential-process | sed -E 's/.* -F ([^ ]+) .*/\1/')
@@ -87,12 +92,8 @@ fn bash_completions(script: &Path, words: &[&str]) -> Vec<String> {
         "$function" aws-sso-credential-process "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
         printf '%s\n' "${COMPREPLY[@]}"
     "#;
-    let output = Command::new("bash")
-        .args(["--norc", "--noprofile", "-c", DRIVER, "driver"])
-        .arg(script)
-        .args(words)
-        .output()
-        .unwrap();
+    let output =
+        command.args(["--norc", "--noprofile", "-c", DRIVER, "driver"]).arg(script).args(words).output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8(output.stdout).unwrap().lines().filter(|l| !l.is_empty()).map(str::to_owned).collect()
 }
@@ -184,5 +185,95 @@ fn the_man_page_is_roff_that_lists_the_subcommands_and_renders() {
     for subcommand in SUBCOMMANDS {
         let synopsis = format!("{subcommand} SYNOPSIS aws-sso-credential-process {subcommand} ");
         assert!(rendered.contains(&synopsis), "{synopsis} not in {rendered}");
+    }
+}
+
+/// A shell in `env`'s HOME with the binary under test first on PATH, as a person who installed it
+/// would have it.
+fn shell_in(env: &TestEnv, shell: &str) -> Command {
+    let bin = binary_under_test();
+    let path = std::env::join_paths(
+        std::iter::once(bin.parent().unwrap().to_path_buf())
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )
+    .unwrap();
+    let mut command = env.command(&[]);
+    let mut shell = Command::new(shell);
+    shell.env_clear();
+    for (name, value) in command.get_envs() {
+        if let Some(value) = value {
+            shell.env(name, value);
+        }
+    }
+    shell.env("PATH", path);
+    let _ = command.stdin(Stdio::null());
+    shell
+}
+
+const PROFILES: [&str; 5] = ["dev", "dev-sso", "legacy", "prod", "prod-admin"];
+
+/// `__complete` lists the names of the config (and credentials file), sorted, quietly.
+#[test]
+fn the_hidden_lister_prints_the_names_in_the_config() {
+    let env = TestEnv::new();
+    env.write_credentials_file("[ci]\naws_access_key_id = AKIAEXAMPLEKEYID\naws_secret_access_key = SECRET\n");
+    let run = env.run_any(&["__complete", "profiles"]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+    assert_eq!(run.stdout.lines().collect::<Vec<_>>(), [&["ci"][..], &PROFILES].concat());
+    assert_eq!(env.run_any(&["__complete", "sso-sessions"]).stdout, "my-sso\n");
+    // A file that cannot be parsed: nothing, and no error in the middle of a command line.
+    env.write_config("[profile a]\nx = 1\n[profile a]\n");
+    let run = env.run_any(&["__complete", "profiles"]);
+    assert_eq!((run.code, run.stdout.as_str(), run.stderr.as_str()), (0, "", ""));
+    assert!(!generated(&["--help"]).contains("__complete"));
+}
+
+#[test]
+fn bash_completes_profile_and_sso_session_names_from_the_config() {
+    let env = TestEnv::new();
+    let dir = tempfile::tempdir().unwrap();
+    let script = write_script(dir.path(), "bash");
+    let complete = |words: &[&str]| bash_completions_in(shell_in(&env, "bash"), &script, words);
+    assert_eq!(complete(&["--profile", "d"]), ["dev", "dev-sso"]);
+    assert_eq!(complete(&["--profile", ""]), PROFILES);
+    assert_eq!(complete(&["status", "--profile", "prod"]), ["prod", "prod-admin"]);
+    assert_eq!(complete(&["configure", "--profile", "l"]), ["legacy"]);
+    assert_eq!(complete(&["--sso-session", ""]), ["my-sso"]);
+    assert_eq!(complete(&["status", "--sso-session", "m"]), ["my-sso"]);
+}
+
+#[test]
+fn zsh_and_fish_complete_profile_and_sso_session_names_from_the_config() {
+    let env = TestEnv::new();
+    let dir = tempfile::tempdir().unwrap();
+    if installed("zsh", "the zsh name completion") {
+        // The completion system needs a terminal; the function the specs call is run with
+        // `compadd` and `compdef` standing in for it, as `_arguments` would call it.
+        let script = write_script(dir.path(), "zsh");
+        let driver = format!(
+            "compdef() {{ }}; compadd() {{ print -l -- ${{(P)2}} }}; source {}; words=(aws-sso-credential-process --profile); _aws_sso_credential_process_names profiles; _aws_sso_credential_process_names sso-sessions",
+            script.display()
+        );
+        let output = shell_in(&env, "zsh").args(["-f", "-c", &driver]).output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let offered = String::from_utf8(output.stdout).unwrap();
+        assert_eq!(offered.lines().collect::<Vec<_>>(), [&PROFILES[..], &["my-sso"]].concat());
+        let spec = std::fs::read_to_string(&script).unwrap();
+        assert!(spec.contains(":PROFILE:_aws_sso_credential_process_names profiles'"), "{spec}");
+        assert!(spec.contains(":NAME:_aws_sso_credential_process_names sso-sessions'"), "{spec}");
+    }
+    if installed("fish", "the fish name completion") {
+        let script = write_script(dir.path(), "fish");
+        let offered = |line: &str| {
+            let source = format!("source {}; complete -C'{line}'", script.display());
+            let output = shell_in(&env, "fish").args(["--no-config", "-c", &source]).output().unwrap();
+            let text = String::from_utf8(output.stdout).unwrap();
+            text.lines().map(|l| l.split('\t').next().unwrap().to_owned()).collect::<Vec<_>>()
+        };
+        assert_eq!(offered("aws-sso-credential-process --profile d"), ["dev", "dev-sso"]);
+        // clap_complete's own value completion before a subcommand, mended too.
+        assert_eq!(offered("aws-sso-credential-process --format e"), ["env", "env-no-export"]);
+        assert_eq!(offered("aws-sso-credential-process status --sso-session "), ["my-sso"]);
+        assert_eq!(offered("aws-sso-credential-process configure --profile pr"), ["prod", "prod-admin"]);
     }
 }
