@@ -49,6 +49,27 @@ Exit codes: 0 ok, 1 other error, 2 bad arguments or config, 3 login required (ru
 `aws sso login` command printed), 4 AWS or network error, 5 the credentials cannot last
 as long as --min-ttl asks (the message says which limit is in the way).";
 
+/// `status --help`'s exit codes (the README's table, in short).
+const STATUS_EXIT_CODES: &str = "\
+Exit codes: 0 every profile shown is usable (with --verify: and its credentials are the
+configured account's and role's), 1 --verify found another account or role, 2 bad arguments or
+configuration, or --all found no SSO profile, 3 a profile needs `aws sso login` (the command is
+shown), 4 or 5 --verify could not get the credentials or call STS (that failure's code).";
+
+/// `configure --help`'s exit codes.
+const CONFIGURE_EXIT_CODES: &str = "\
+Exit codes: 0 done, or nothing to do (it says which), 1 the config file could not be read, backed
+up or written (it is left as it was), 2 bad arguments, a profile that is missing or not an SSO
+profile, or a new name that is taken or not a valid profile name (nothing is written).";
+
+/// `doctor --help`'s exit codes.
+const DOCTOR_EXIT_CODES: &str = "\
+Exit codes: 0 no problem found (warnings alone do not fail, so CI can run it), 1 at least one
+problem, 2 bad arguments or no home folder to find the config in.";
+
+/// `completions --help`'s and `man --help`'s exit codes.
+const PRINT_EXIT_CODES: &str = "Exit codes: 0 printed, 1 stdout could not be written, 2 bad arguments.";
+
 /// The environment variables the helper reads, for the man page.
 pub(crate) const ENVIRONMENT: [(&str, &str); 8] = [
     ("AWS_CONFIG_FILE", "The config file (default ~/.aws/config)."),
@@ -175,7 +196,8 @@ enum SubcommandArgs {
     /// For a profile (or every SSO profile): the sso-session or start URL, the token file and its
     /// expiry, whether it can be refreshed, the registration expiry, the cached role credentials
     /// and their expiry, what limits how long credentials can last, and the locks. Never prints a
-    /// secret. Exit 0 if a usable session exists (for every profile shown), 3 if not.
+    /// secret.
+    #[command(after_help = STATUS_EXIT_CODES)]
     Status {
         #[command(flatten)]
         target: TargetArgs,
@@ -197,6 +219,7 @@ enum SubcommandArgs {
     ///
     /// Prints the profile lines that make an existing SSO profile usable through this helper, or
     /// adds them to the config file with --write (comments and order kept, a backup made).
+    #[command(after_help = CONFIGURE_EXIT_CODES)]
     Configure {
         /// The SSO profile (sso_session or sso_start_url) to make a credential_process profile
         /// for [default: every SSO profile that has none yet]
@@ -211,7 +234,9 @@ enum SubcommandArgs {
     },
     /// Check the config and the caches, naming each problem with its fix
     ///
-    /// Exit 0 if no problem is found, 1 if any is.
+    /// Also what would make the credential call fail: no home folder, a session nobody signed in
+    /// with, a file or folder this user cannot use. Only reads: changes no file, calls no AWS API.
+    #[command(after_help = DOCTOR_EXIT_CODES)]
     Doctor {
         /// Print JSON instead of text
         #[arg(long)]
@@ -220,6 +245,7 @@ enum SubcommandArgs {
     /// Print a shell completion script
     ///
     /// e.g. `aws-sso-credential-process completions bash > ~/.local/share/bash-completion/completions/aws-sso-credential-process`
+    #[command(after_help = PRINT_EXIT_CODES)]
     Completions {
         /// The shell
         #[arg(value_enum)]
@@ -228,6 +254,7 @@ enum SubcommandArgs {
     /// Print the man page (roff)
     ///
     /// e.g. `aws-sso-credential-process man | man -l -`
+    #[command(after_help = PRINT_EXIT_CODES)]
     Man,
 }
 

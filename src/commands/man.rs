@@ -44,6 +44,15 @@ pub fn page() -> String {
             page.extend(line.bytes());
             page.push(b'\n');
         }
+        // Each subcommand's exit codes (its `--help` ends with them).
+        if let Some(after) = sub.get_after_help() {
+            let text = after.to_string();
+            page.extend(format!(".SS \"{} EXIT CODES\"\n", sub.get_name()).bytes());
+            for line in text.strip_prefix("Exit codes: ").unwrap_or(&text).lines() {
+                page.extend(roff_line(line).bytes());
+                page.push(b'\n');
+            }
+        }
     }
     // Every rendered section starts with the same two `Aq` string definitions: keep the first.
     let page = String::from_utf8_lossy(&page).into_owned();

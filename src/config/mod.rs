@@ -214,7 +214,7 @@ pub enum ConfigError {
     },
     /// The profile's own `credential_process` runs this helper: resolving it would recurse.
     #[error("profile `{profile}` in `{}` gets its credentials from this helper itself ({}); {}", path.display(), command, match suggestion {
-        Some(p) if p != profile => format!("use the SSO profile it points to: --profile {p}"),
+        Some(p) if p != profile => format!("use the profile it points to: --profile {p}"),
         _ => "point --profile at a profile with sso_session (or sso_start_url), sso_account_id and sso_role_name".to_owned(),
     })]
     SelfReferencing {
@@ -322,7 +322,7 @@ pub enum ConfigError {
         path: PathBuf,
     },
     /// `sso_session = NAME` names a section that does not exist.
-    #[error("profile `{profile}` refers to sso-session `{session}`, but `{}` has no [sso-session {session}] section", path.display())]
+    #[error("profile `{profile}` refers to sso-session `{session}`, but `{}` has no [sso-session {session}] section{}", path.display(), did_you_mean(similar))]
     MissingSsoSession {
         /// The profile name.
         profile: String,
@@ -330,6 +330,20 @@ pub enum ConfigError {
         session: String,
         /// The config file.
         path: PathBuf,
+        /// sso-sessions whose names are close to it, closest first.
+        similar: Vec<String>,
+    },
+    /// `--sso-session NAME` names a section that does not exist.
+    #[error("sso-session `{session}` (from --sso-session) not found in `{}`: it has no [sso-session {session}] section{}{}", path.display(), if *file_exists { "" } else { " (the file does not exist)" }, did_you_mean(similar))]
+    SsoSessionNotFound {
+        /// The missing session name.
+        session: String,
+        /// The config file.
+        path: PathBuf,
+        /// Whether the file exists at all.
+        file_exists: bool,
+        /// sso-sessions whose names are close to it, closest first.
+        similar: Vec<String>,
     },
     /// Required keys are missing from a section.
     #[error("{section} in `{}` is missing {}", path.display(), keys.join(", "))]
@@ -511,30 +525,45 @@ pub fn profile_origin(target: &Target, env: &Environment) -> &'static str {
 /// close (`strsim`'s Damerau–Levenshtein, normalised, at least 0.7, or the same but for case), and
 /// whether a `[NAME]` section lacks the `profile ` prefix.
 fn profile_not_found(config: &LoadedConfig, env: &Environment, target: &Target, name: &str) -> ConfigError {
-    let mut similar: Vec<(f64, &str)> = config
-        .files
-        .profile_names()
-        .into_iter()
-        .filter_map(|candidate| {
-            // The same name in another case is the likeliest slip of all.
-            let score = if candidate.to_lowercase() == name.to_lowercase() {
-                1.0
-            } else {
-                strsim::normalized_damerau_levenshtein(name, candidate)
-            };
-            let close = score >= 0.7;
-            close.then_some((score, candidate))
-        })
-        .collect();
-    similar.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    let similar = similar_names(name, config.files.profile_names());
     ConfigError::ProfileNotFound {
         profile: name.to_owned(),
         path: config.path.clone(),
         file_exists: config.path.exists(),
         missing_home: env.home().filter(|home| config.path.starts_with(home) && !home.exists()),
         origin: profile_origin(target, env).to_owned(),
-        similar: similar.into_iter().take(3).map(|(_, name)| name.to_owned()).collect(),
+        similar,
         unprefixed: name != "default" && config.files.config.ini.sections.iter().any(|section| section.name == name),
+    }
+}
+
+/// Up to three of `candidates` close to `name`, closest first: `strsim`'s Damerau–Levenshtein,
+/// normalised, at least 0.7, or the same but for case (the likeliest slip of all).
+fn similar_names<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut similar: Vec<(f64, &str)> = candidates
+        .into_iter()
+        .filter_map(|candidate| {
+            let score = if candidate.to_lowercase() == name.to_lowercase() {
+                1.0
+            } else {
+                strsim::normalized_damerau_levenshtein(name, candidate)
+            };
+            (score >= 0.7).then_some((score, candidate))
+        })
+        .collect();
+    similar.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    similar.into_iter().take(3).map(|(_, name)| name.to_owned()).collect()
+}
+
+/// `; did you mean `x`?` (or one of several), or nothing.
+fn did_you_mean(similar: &[String]) -> String {
+    match similar {
+        [] => String::new(),
+        [one] => format!("; did you mean `{one}`?"),
+        many => {
+            let names: Vec<String> = many.iter().map(|name| format!("`{name}`")).collect();
+            format!("; did you mean one of {}?", names.join(", "))
+        }
     }
 }
 
@@ -562,14 +591,7 @@ fn not_found_message(error: &ConfigError) -> String {
             "; its section [{profile}] is not a profile in the config file: write it [profile {profile}]"
         ));
     }
-    match similar.as_slice() {
-        [] => {}
-        [one] => message.push_str(&format!("; did you mean `{one}`?")),
-        many => {
-            let names: Vec<String> = many.iter().map(|name| format!("`{name}`")).collect();
-            message.push_str(&format!("; did you mean one of {}?", names.join(", ")));
-        }
-    }
+    message.push_str(&did_you_mean(similar));
     if *file_exists {
         message.push_str(&format!("; `{PROGRAM_NAME} status --all` lists the SSO profiles"));
     }
@@ -678,17 +700,22 @@ fn profile_argument(words: &[String]) -> Option<String> {
 /// Resolves `[sso-session NAME]`, checking it against the keys `profile` repeats, if any.
 fn named_session(config: &LoadedConfig, name: &str, profile: Option<&Profile<'_>>) -> Result<SsoSession, ConfigError> {
     let path = &config.path;
-    let section = config.files.sso_session(name).ok_or_else(|| match profile {
-        Some(profile) => ConfigError::MissingSsoSession {
-            profile: profile.name().to_owned(),
-            session: name.to_owned(),
-            path: path.clone(),
-        },
-        None => ConfigError::MissingKeys {
-            section: format!("[sso-session {name}]"),
-            keys: vec!["the whole section"],
-            path: path.clone(),
-        },
+    let section = config.files.sso_session(name).ok_or_else(|| {
+        let similar = similar_names(name, config.files.config.sso_sessions().map(|(name, _)| name));
+        match profile {
+            Some(profile) => ConfigError::MissingSsoSession {
+                profile: profile.name().to_owned(),
+                session: name.to_owned(),
+                path: path.clone(),
+                similar,
+            },
+            None => ConfigError::SsoSessionNotFound {
+                session: name.to_owned(),
+                path: path.clone(),
+                file_exists: path.exists(),
+                similar,
+            },
+        }
     })?;
     let start_url = section.get("sso_start_url");
     let region = section.get("sso_region");
@@ -1010,7 +1037,7 @@ source_profile = via-helper
     fn refuses_a_profile_that_would_run_this_helper_again() {
         let err = resolve_in(&session_config(), Target::Profile(Some("dev".into()))).unwrap_err().to_string();
         assert!(
-            err.contains("profile `dev`") && err.contains("use the SSO profile it points to: --profile dev-sso"),
+            err.contains("profile `dev`") && err.contains("use the profile it points to: --profile dev-sso"),
             "{err}"
         );
         let err = resolve_in(&session_config(), Target::Profile(Some("loop".into()))).unwrap_err().to_string();

@@ -148,6 +148,7 @@ fn the_man_page_is_roff_that_lists_the_subcommands_and_renders() {
         let heading = format!("\n.SH \"COMMAND: {}\"\n", subcommand.to_uppercase());
         assert!(page.contains(&heading), "{subcommand}");
         assert!(page.contains(&format!(".SS \"{subcommand} OPTIONS\"")), "{subcommand}");
+        assert!(page.contains(&format!(".SS \"{subcommand} EXIT CODES\"\n0 ")), "{subcommand}");
     }
     for flag in LONG_FLAGS {
         assert!(page.contains(&format!("\\fB{}\\fR", flag.replace('-', "\\-"))), "{flag}");
@@ -275,5 +276,24 @@ fn zsh_and_fish_complete_profile_and_sso_session_names_from_the_config() {
         assert_eq!(offered("aws-sso-credential-process --format e"), ["env", "env-no-export"]);
         assert_eq!(offered("aws-sso-credential-process status --sso-session "), ["my-sso"]);
         assert_eq!(offered("aws-sso-credential-process configure --profile pr"), ["prod", "prod-admin"]);
+    }
+}
+
+/// Each subcommand's `--help` ends with its exit codes (the man page has them too, above).
+#[test]
+fn each_subcommand_help_lists_its_exit_codes() {
+    for (subcommand, codes) in [
+        ("status", &["0 every profile", "1 --verify", "2 bad arguments", "3 a profile needs", "4 or 5 --verify"][..]),
+        ("configure", &["0 done", "1 the config file", "2 bad arguments"]),
+        ("doctor", &["0 no problem", "1 at least one", "2 bad arguments"]),
+        ("completions", &["0 printed", "2 bad arguments"]),
+        ("man", &["0 printed"]),
+    ] {
+        let help = generated(&[subcommand, "--help"]);
+        let at = help.find("\nExit codes: ").unwrap_or_else(|| panic!("{subcommand}: {help}"));
+        let text = help[at..].split_whitespace().collect::<Vec<_>>().join(" ");
+        for code in codes {
+            assert!(text.contains(code), "{subcommand}: {code} not in {text}");
+        }
     }
 }

@@ -92,6 +92,41 @@ fn a_missing_profile_leads_somewhere() {
     );
 }
 
+/// An sso-session name that is not in the file, from `--sso-session` or from a profile's
+/// `sso_session`: where it came from, and the near miss.
+#[test]
+fn a_missing_sso_session_leads_somewhere() {
+    let env = TestEnv::new();
+    let config = env.aws_dir().join("config");
+    let line = env.run_err(&["--sso-session", "my-ssso", "--account-id", ACCOUNT, "--role-name", ROLE], USAGE);
+    assert_eq!(
+        line,
+        format!(
+            "aws-sso-credential-process: sso-session `my-ssso` (from --sso-session) not found in `{}`: it has no [sso-session my-ssso] section; did you mean `my-sso`?",
+            config.display()
+        )
+    );
+    let line = env.run_err(&["status", "--sso-session", "other", "--account-id", ACCOUNT, "--role-name", ROLE], USAGE);
+    assert_eq!(
+        line,
+        format!(
+            "aws-sso-credential-process: sso-session `other` (from --sso-session) not found in `{}`: it has no [sso-session other] section",
+            config.display()
+        )
+    );
+    env.write_config(&format!(
+        "{CONFIG}\n[profile typo]\nsso_session = My-SSO\nsso_account_id = 1\nsso_role_name = R\n"
+    ));
+    let line = env.run_err(&["--profile", "typo"], USAGE);
+    assert_eq!(
+        line,
+        format!(
+            "aws-sso-credential-process: profile `typo` refers to sso-session `My-SSO`, but `{}` has no [sso-session My-SSO] section; did you mean `my-sso`?",
+            config.display()
+        )
+    );
+}
+
 #[test]
 fn missing_config_names_the_profile_and_the_file() {
     let env = TestEnv::empty();
@@ -129,7 +164,7 @@ fn a_profile_that_runs_this_helper_is_refused_not_followed_forever() {
     let line = env.run_err(&["--profile", "dev"], USAGE);
     assert!(line.contains("profile `dev` in `"), "{line}");
     assert!(line.contains("gets its credentials from this helper itself (credential_process = aws-sso-credential-process --profile dev-sso)"), "{line}");
-    assert!(line.ends_with("use the SSO profile it points to: --profile dev-sso"), "{line}");
+    assert!(line.ends_with("use the profile it points to: --profile dev-sso"), "{line}");
 
     // As run by a client for profile `dev` with no --profile: AWS_PROFILE=dev.
     let mut env = TestEnv::new();

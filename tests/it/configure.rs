@@ -74,7 +74,7 @@ fn assert_dev_works(env: &TestEnv) {
         line,
         format!(
             "aws-sso-credential-process: profile `dev` in `{}` gets its credentials from this helper itself \
-             (credential_process = {} --profile dev-sso); use the SSO profile it points to: --profile dev-sso",
+             (credential_process = {} --profile dev-sso); use the profile it points to: --profile dev-sso",
             config_path(env).display(),
             program()
         )
@@ -317,7 +317,7 @@ fn refuses_a_taken_name_a_missing_profile_and_a_profile_that_is_not_sso() {
     assert_eq!(
         run_refused(&env, &["configure", "--profile", "dev", "--write"]),
         format!(
-            "profile `dev` in `{}` gets its credentials from this helper itself (credential_process = aws-sso-credential-process --profile dev-sso); use the SSO profile it points to: --profile dev-sso",
+            "profile `dev` in `{}` gets its credentials from this helper itself (credential_process = aws-sso-credential-process --profile dev-sso); use the profile it points to: --profile dev-sso",
             path.display()
         )
     );

@@ -48,7 +48,7 @@ fn the_credential_process_run_does_not_follow() {
     assert_eq!(
         run.stderr,
         format!(
-            "aws-sso-credential-process: profile `dev` in `{}` gets its credentials from this helper itself (credential_process = aws-sso-credential-process --profile dev-sso); use the SSO profile it points to: --profile dev-sso\n",
+            "aws-sso-credential-process: profile `dev` in `{}` gets its credentials from this helper itself (credential_process = aws-sso-credential-process --profile dev-sso); use the profile it points to: --profile dev-sso\n",
             config.display()
         )
     );
@@ -110,7 +110,7 @@ fn only_one_step_is_followed() {
     assert_eq!(
         run.stderr,
         format!(
-            "aws-sso-credential-process: profile `dev` in `{}` gets its credentials from this helper itself (credential_process = aws-sso-credential-process --profile dev-sso); use the SSO profile it points to: --profile dev-sso\n",
+            "aws-sso-credential-process: profile `dev` in `{}` gets its credentials from this helper itself (credential_process = aws-sso-credential-process --profile dev-sso); use the profile it points to: --profile dev-sso\n",
             config.display()
         )
     );
