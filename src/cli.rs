@@ -49,7 +49,7 @@ Exit codes: 0 ok, 1 other error, 2 bad arguments or config, 3 login required (ru
 `aws sso login` command printed), 4 AWS or network error, 5 the credentials cannot last
 as long as --min-ttl asks (the message says which limit is in the way).";
 
-/// `status --help`'s exit codes (the README's table, in short).
+/// `status --help`'s exit codes (docs/reference.md's table, in short).
 const STATUS_EXIT_CODES: &str = "\
 Exit codes: 0 every profile shown is usable (with --verify: and its credentials are the
 configured account's and role's), 1 --verify found another account or role, 2 bad arguments or

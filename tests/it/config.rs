@@ -268,7 +268,7 @@ fn a_file_the_cli_refuses_is_refused_with_its_line() {
     let config = env.aws_dir().join("config");
     assert!(
         line.ends_with(&format!(
-            "cannot read `{}`: line 37 repeats the section [profile dev-sso] of line 10; the AWS CLI refuses this file too (\"Unable to parse config file\")",
+            "cannot read `{}`: line 39 repeats the section [profile dev-sso] of line 10; the AWS CLI refuses this file too (\"Unable to parse config file\")",
             config.display()
         )),
         "{line}"

@@ -9,7 +9,7 @@ const USAGE: i32 = 2;
 
 /// The sample config without `dev`, the profile that runs the helper for `dev-sso`.
 fn without_dev() -> String {
-    let dev = "[profile dev]\ncredential_process = aws-sso-credential-process --profile dev-sso\n";
+    let dev = "[profile dev]\ncredential_process = aws-sso-credential-process --profile dev-sso\nregion = us-east-1\n";
     assert!(CONFIG.contains(dev));
     CONFIG.replace(dev, "")
 }

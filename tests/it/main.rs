@@ -45,6 +45,8 @@ mod lifetime;
 mod login_required;
 /// The config memo: a settled config is resolved without reading it, and any change is read.
 mod memo;
+/// The README's setup, run as written.
+mod readme;
 /// Token close to expiry or expired: CreateToken, token file rewritten for the CLI.
 mod refresh;
 /// role_arn + source_profile: STS AssumeRole on top of SSO (or static keys), cached per hop.

@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// The `--json` document (documented in the README): `version`, `usable`, `verified`, one entry
+/// The `--json` document (documented in docs/reference.md): `version`, `usable`, `verified`, one entry
 /// per profile shown in `profiles`, and the profiles that could not be resolved in `unresolved`.
 pub(super) fn render_json(entries: &[Entry], now: OffsetDateTime) -> String {
     let shown = shown(entries);
