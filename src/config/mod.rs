@@ -150,6 +150,10 @@ pub struct LoadedConfig {
     pub path: PathBuf,
     /// The credentials file, for messages about keys found there.
     pub credentials_path: Option<PathBuf>,
+    /// Why the credentials file could not be read, if it exists and could not be: it is then
+    /// read as empty, as botocore does (`configparser.read` skips a file it cannot open), and
+    /// named in any resolution error.
+    pub credentials_unreadable: Option<String>,
 }
 
 impl LoadedConfig {
@@ -182,6 +186,17 @@ pub enum ConfigError {
         /// The operating system's error.
         #[source]
         source: std::io::Error,
+    },
+    /// Resolution failed while the credentials file could not be read (the AWS CLI skips such a
+    /// file too): what it holds may be what was missing, so both are said.
+    #[error("{then}; `{}` could not be read ({reason}), so nothing in it was seen", path.display())]
+    WithUnreadableCredentials {
+        /// The credentials file.
+        path: PathBuf,
+        /// The operating system's error, as text.
+        reason: String,
+        /// Why resolution failed without it.
+        then: Box<ConfigError>,
     },
     /// The profile is not in the file.
     #[error("{}", not_found_message(self))]
@@ -399,11 +414,19 @@ pub fn load(env: &Environment) -> Result<LoadedConfig, ConfigError> {
         Some(bytes) => ConfigFile::new(parse_file(&path, &bytes)?),
         None => ConfigFile::default(),
     };
-    let credentials = match credentials_path.as_deref().map(read_file).transpose()?.flatten() {
-        Some(bytes) => CredentialsFile::new(parse_file(credentials_path.as_deref().unwrap_or(&path), &bytes)?),
-        None => CredentialsFile::default(),
+    let mut credentials_unreadable = None;
+    let credentials = match credentials_path.as_deref().map(read_file).transpose() {
+        Ok(Some(Some(bytes))) => {
+            CredentialsFile::new(parse_file(credentials_path.as_deref().unwrap_or(&path), &bytes)?)
+        }
+        Ok(_) => CredentialsFile::default(),
+        Err(ConfigError::Unreadable { source, .. }) => {
+            credentials_unreadable = Some(source.to_string());
+            CredentialsFile::default()
+        }
+        Err(other) => return Err(other),
     };
-    Ok(LoadedConfig { files: SharedConfig { config, credentials }, path, credentials_path })
+    Ok(LoadedConfig { files: SharedConfig { config, credentials }, path, credentials_path, credentials_unreadable })
 }
 
 /// The bytes of a config or credentials file; `None` if there is no file there.
@@ -422,6 +445,26 @@ fn parse_file(path: &Path, bytes: &[u8]) -> Result<file::Ini, ConfigError> {
 /// Resolves the request into plain data, validating the keys it needs. A profile with `role_arn`
 /// is a chain (as in the SDKs, `role_arn` wins over SSO keys in the same profile).
 pub fn resolve(
+    config: &LoadedConfig,
+    env: &Environment,
+    target: &Target,
+    program_names: &[&str],
+) -> Result<Resolved, ConfigError> {
+    resolve_files(config, env, target, program_names).map_err(|error| naming_unreadable_credentials(config, error))
+}
+
+/// `error`, with the credentials file named if it could not be read.
+fn naming_unreadable_credentials(config: &LoadedConfig, error: ConfigError) -> ConfigError {
+    match (&config.credentials_unreadable, &config.credentials_path) {
+        (Some(reason), Some(path)) => {
+            ConfigError::WithUnreadableCredentials { path: path.clone(), reason: reason.clone(), then: Box::new(error) }
+        }
+        _ => error,
+    }
+}
+
+/// [`resolve`], on the files as read.
+fn resolve_files(
     config: &LoadedConfig,
     env: &Environment,
     target: &Target,
@@ -492,9 +535,10 @@ pub fn resolve_following(
             if let ConfigError::ProfileNotFound { origin, .. } = &mut error {
                 *origin = format!("the --profile in the credential_process of profile `{name}`");
             }
-            return Err(error);
+            return Err(naming_unreadable_credentials(config, error));
         };
-        let resolved = resolve_profile_or_chain(config, env, followed, program_names)?;
+        let resolved = resolve_profile_or_chain(config, env, followed, program_names)
+            .map_err(|error| naming_unreadable_credentials(config, error))?;
         return Ok((resolved, Some(next)));
     }
     resolve(config, env, target, program_names).map(|resolved| (resolved, None))

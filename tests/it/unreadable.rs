@@ -237,3 +237,38 @@ fn an_unusable_lock_folder_is_a_doctor_problem() {
     assert!(block.starts_with(&format!("problem  unusable-files\n  where: {}\n", lock_file.display())), "{block}");
     assert!(block.contains("no caller can take this lock"), "{block}");
 }
+
+/// A credentials file that cannot be read is skipped, as the AWS CLI skips it (botocore's
+/// `configparser.read` ignores a file it cannot open): an SSO profile in the config still works.
+/// Whatever then fails names the file; `doctor` reports it.
+#[test]
+fn an_unreadable_credentials_file_is_skipped_as_the_cli_does_and_named() {
+    let env = TestEnv::new();
+    env.login(8 * HOUR);
+    env.write_credentials_file("[keys]\naws_access_key_id = AKIAEXAMPLEKEYID\naws_secret_access_key = SECRET\n");
+    let credentials = env.aws_dir().join("credentials");
+    let output = run_with_unreadable(&env, &[&credentials], &["--profile", "dev-sso"]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = run_with_unreadable(&env, &[&credentials], &["--profile", "keys", "--format", "env"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr_line(&output),
+        format!(
+            "aws-sso-credential-process: profile `keys` (from --profile) not found in `{}`; `aws-sso-credential-process status --all` lists the SSO profiles; `{}` could not be read ({DENIED}), so nothing in it was seen",
+            env.aws_dir().join("config").display(),
+            credentials.display()
+        )
+    );
+    let output = run_with_unreadable(&env, &[&credentials], &["status", "--profile", "dev-sso"]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = run_with_unreadable(&env, &[&credentials], &["doctor"]);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        doctor_block(&stdout, "config-syntax"),
+        format!(
+            "problem  config-syntax\n  where: {}\n  what:  this helper cannot read the file ({DENIED}); like the AWS CLI it then reads it as empty, so no profile or access key in it is seen\n  fix:   make the file readable by this user\n",
+            credentials.display()
+        )
+    );
+    assert!(stdout.contains("\nok       recursive-credential-process\n"), "the other checks still run: {stdout}");
+}

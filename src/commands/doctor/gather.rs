@@ -16,10 +16,14 @@ use crate::config::{self, ConfigError, LoadedConfig, Target};
 use crate::env::Environment;
 use crate::{Error, Invocation};
 
-/// Reads both files as the AWS CLI does; the `config-syntax` findings if it refuses one (or one
-/// cannot be read).
-pub(super) fn load_files(env: &Environment) -> Result<SharedConfig, Vec<Finding>> {
+/// Reads both files as the AWS CLI does: the files if the checks can run on them, and the
+/// `config-syntax` findings if it refuses one (or one cannot be read). A credentials file that
+/// cannot be read is a finding but, as for the AWS CLI and the credential call, an empty file to
+/// the other checks.
+pub(super) fn load_files(env: &Environment) -> (Option<SharedConfig>, Vec<Finding>) {
     let mut findings = Vec::new();
+    let mut fatal = false;
+    let credentials_file = env.credentials_file();
     let mut read = |path: Option<PathBuf>| -> Option<file::Ini> {
         let path = path?;
         let parsed = config::read_file(&path).and_then(|bytes| match bytes {
@@ -29,17 +33,26 @@ pub(super) fn load_files(env: &Environment) -> Result<SharedConfig, Vec<Finding>
             None => Ok(None),
         });
         parsed.unwrap_or_else(|error| {
-            findings.push(syntax_finding(path, &error));
+            let skipped = matches!(error, ConfigError::Unreadable { .. }) && Some(&path) == credentials_file.as_ref();
+            fatal |= !skipped;
+            findings.push(syntax_finding(path, &error, skipped));
             None
         })
     };
     let config = read(env.config_file()).map(ConfigFile::new).unwrap_or_default();
-    let credentials = read(env.credentials_file()).map(CredentialsFile::new).unwrap_or_default();
-    if findings.is_empty() { Ok(SharedConfig { config, credentials }) } else { Err(findings) }
+    let credentials = read(credentials_file.clone()).map(CredentialsFile::new).unwrap_or_default();
+    ((!fatal).then_some(SharedConfig { config, credentials }), findings)
 }
 
-fn syntax_finding(file: PathBuf, error: &ConfigError) -> Finding {
+/// `skipped`: an unreadable credentials file, which the AWS CLI and the helper read as empty.
+fn syntax_finding(file: PathBuf, error: &ConfigError, skipped: bool) -> Finding {
     let (message, fix) = match error {
+        ConfigError::Unreadable { source, .. } if skipped => (
+            format!(
+                "this helper cannot read the file ({source}); like the AWS CLI it then reads it as empty, so no profile or access key in it is seen"
+            ),
+            "make the file readable by this user",
+        ),
         ConfigError::Parse { source, .. } => (
             format!(
                 "the AWS CLI cannot read this file (\"Unable to parse config file\"), nor can this helper, so every profile in it fails: {source}"
@@ -93,16 +106,14 @@ pub(super) fn diagnose(invocation: &Invocation) -> Result<Diagnosis, Error> {
 
     // The files are read once: every check, and the helper's own resolution of the targets of
     // `credential_process` lines, work on what was read.
-    let loaded = match load_files(env) {
-        Ok(files) => {
-            out.add(Check::ConfigSyntax, Vec::new(), None);
-            Some(LoadedConfig { files, path: config_file.clone(), credentials_path: credentials_file.clone() })
-        }
-        Err(findings) => {
-            out.add(Check::ConfigSyntax, findings, None);
-            None
-        }
-    };
+    let (files, findings) = load_files(env);
+    out.add(Check::ConfigSyntax, findings, None);
+    let loaded = files.map(|files| LoadedConfig {
+        files,
+        path: config_file.clone(),
+        credentials_path: credentials_file.clone(),
+        credentials_unreadable: None,
+    });
     let files = loaded.as_ref().map(|loaded| Files {
         config_path: &config_file,
         credentials_path: credentials_file.as_deref(),

@@ -603,7 +603,7 @@ mod tests {
         std::fs::write(home.path().join(".aws/config"), config).unwrap();
         std::fs::write(home.path().join(".aws/credentials"), credentials).unwrap();
         let env = crate::Environment::from_vars([("HOME", home.path().to_str().unwrap())]);
-        let shared = super::super::gather::load_files(&env).unwrap();
+        let shared = super::super::gather::load_files(&env).0.unwrap();
         Parsed {
             config_path: home.path().join(".aws/config"),
             credentials_path: home.path().join(".aws/credentials"),

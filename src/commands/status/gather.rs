@@ -44,14 +44,20 @@ pub(super) fn uses_sso(resolution: &Result<Resolved, ConfigError>) -> bool {
     match resolution {
         Ok(Resolved::Sso(_)) => true,
         Ok(Resolved::Chain(chain)) => matches!(chain.base, ChainBase::Sso { .. }),
-        Err(
-            ConfigError::NotSso { .. }
-            | ConfigError::SelfReferencing { .. }
-            | ConfigError::CredentialSource { .. }
-            | ConfigError::UnsupportedSource { .. }
-            | ConfigError::NoCredentials { .. },
-        ) => false,
-        Err(_) => true,
+        Err(error) => !not_sso(error),
+    }
+}
+
+/// Whether `error` says the profile is not an SSO profile at all.
+fn not_sso(error: &ConfigError) -> bool {
+    match error {
+        ConfigError::NotSso { .. }
+        | ConfigError::SelfReferencing { .. }
+        | ConfigError::CredentialSource { .. }
+        | ConfigError::UnsupportedSource { .. }
+        | ConfigError::NoCredentials { .. } => true,
+        ConfigError::WithUnreadableCredentials { then, .. } => not_sso(then),
+        _ => false,
     }
 }
 
