@@ -168,6 +168,7 @@ fn run_config_check(
         Check::RecursiveCredentialProcess => {
             out.add(check, profiles::recursive_credential_process(files, resolve), None)
         }
+        Check::UnresolvableProfile => out.add(check, profiles::unresolvable_profiles(files, resolve), None),
         Check::IgnoredCredentialProcess => out.add(check, profiles::ignored_credential_process(files), None),
         Check::HardCodedSessionToken => out.add(check, profiles::hard_coded_session_token(files), None),
         Check::LongTermKeys => out.add(check, profiles::long_term_keys(files), None),

@@ -58,6 +58,8 @@ pub enum Check {
     MissingRegistrationScopes,
     /// A `credential_process` running this helper that the helper would refuse (or that loops).
     RecursiveCredentialProcess,
+    /// A profile with SSO keys or `role_arn` that the helper refuses.
+    UnresolvableProfile,
     /// SSO keys and a `credential_process` in one profile: the process is never run.
     IgnoredCredentialProcess,
     /// `aws_session_token` written in a file.
@@ -82,13 +84,14 @@ pub enum Check {
 
 impl Check {
     /// Every check, in order.
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 17] = [
         Self::HomeFolder,
         Self::ConfigSyntax,
         Self::SdkCompatibility,
         Self::LegacyLayout,
         Self::MissingRegistrationScopes,
         Self::RecursiveCredentialProcess,
+        Self::UnresolvableProfile,
         Self::IgnoredCredentialProcess,
         Self::HardCodedSessionToken,
         Self::LongTermKeys,
@@ -110,6 +113,7 @@ impl Check {
             Self::LegacyLayout => "legacy-layout",
             Self::MissingRegistrationScopes => "missing-registration-scopes",
             Self::RecursiveCredentialProcess => "recursive-credential-process",
+            Self::UnresolvableProfile => "unresolvable-profile",
             Self::IgnoredCredentialProcess => "ignored-credential-process",
             Self::HardCodedSessionToken => "hard-coded-session-token",
             Self::LongTermKeys => "long-term-keys",
@@ -131,6 +135,7 @@ impl Check {
                 | Self::LegacyLayout
                 | Self::MissingRegistrationScopes
                 | Self::RecursiveCredentialProcess
+                | Self::UnresolvableProfile
                 | Self::IgnoredCredentialProcess
                 | Self::HardCodedSessionToken
                 | Self::LongTermKeys

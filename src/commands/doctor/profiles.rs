@@ -489,6 +489,49 @@ pub(super) fn recursive_credential_process(
     findings
 }
 
+/// `unresolvable-profile`: a profile with SSO keys or `role_arn` that the helper refuses, with the
+/// line the credential call would print (exit 2): a missing `[sso-session]`, a missing key, a
+/// `source_profile` that does not exist, a loop, a value out of range. Not reported: a profile
+/// that runs this helper (`recursive-credential-process`'s), and role profiles that are for the
+/// AWS CLI rather than this helper (`mfa_serial`, `credential_source`, a web identity or
+/// `credential_process` at the base), which the CLI may well use.
+pub(super) fn unresolvable_profiles(
+    files: &Files<'_>,
+    resolve: &dyn Fn(&Target) -> Result<(), ConfigError>,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for profile in files.profiles() {
+        let key = SSO_PROFILE_KEYS.into_iter().chain(["role_arn"]).find(|key| profile.get(key).is_some());
+        let Some(key) = key else { continue };
+        let Err(error) = resolve(&Target::Profile(Some(profile.name().to_owned()))) else { continue };
+        let not_for_this_helper = |error: &ConfigError| {
+            matches!(
+                error,
+                ConfigError::SelfReferencing { .. }
+                    | ConfigError::MfaRequired { .. }
+                    | ConfigError::CredentialSource { .. }
+                    | ConfigError::UnsupportedSource { .. }
+            )
+        };
+        if not_for_this_helper(&error) {
+            continue;
+        }
+        let (file, section) = files.location(profile.name(), key);
+        findings.push(Finding {
+            check: Check::UnresolvableProfile,
+            severity: Severity::Problem,
+            file: file.to_path_buf(),
+            section: Some(section),
+            message: format!(
+                "the helper refuses the profile, so every credential call for it fails (exit 2): {}",
+                crate::Error::from(error).one_line()
+            ),
+            fix: "correct the profile as the message says".to_owned(),
+        });
+    }
+    findings
+}
+
 /// `ignored-credential-process`: SSO keys and `credential_process` in one profile; the SDKs and
 /// the AWS CLI take the SSO keys and never run the process.
 pub(super) fn ignored_credential_process(files: &Files<'_>) -> Vec<Finding> {
