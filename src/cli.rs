@@ -58,14 +58,15 @@ shown), 4 or 5 --verify could not get the credentials or call STS (that failure'
 
 /// `configure --help`'s exit codes.
 const CONFIGURE_EXIT_CODES: &str = "\
-Exit codes: 0 done, or nothing to do (it says which), 1 the config file could not be read, backed
-up or written (it is left as it was), 2 bad arguments, a profile that is missing or not an SSO
-profile, or a new name that is taken or not a valid profile name (nothing is written).";
+Exit codes: 0 done, or nothing to do (it says which), 1 the config file could not be backed up or
+written (it is left as it was), 2 bad arguments, a config file that cannot be read or parsed, a
+profile that is missing or not an SSO profile, or a new name that is taken or not a valid profile
+name (nothing is written).";
 
 /// `doctor --help`'s exit codes.
 const DOCTOR_EXIT_CODES: &str = "\
 Exit codes: 0 no problem found (warnings alone do not fail, so CI can run it), 1 at least one
-problem, 2 bad arguments or no home folder to find the config in.";
+problem (a HOME that does not exist is one), 2 bad arguments, or HOME not set at all.";
 
 /// `completions --help`'s and `man --help`'s exit codes.
 const PRINT_EXIT_CODES: &str = "Exit codes: 0 printed, 1 stdout could not be written, 2 bad arguments.";

@@ -635,10 +635,11 @@ fn not_found_message(error: &ConfigError) -> String {
             "; its section [{profile}] is not a profile in the config file: write it [profile {profile}]"
         ));
     }
-    message.push_str(&did_you_mean(similar));
     if *file_exists {
         message.push_str(&format!("; `{PROGRAM_NAME} status --all` lists the SSO profiles"));
     }
+    // Last, so the question mark ends the line.
+    message.push_str(&did_you_mean(similar));
     message
 }
 
@@ -1122,7 +1123,7 @@ source_profile = via-helper
         let sample = include_str!("../../examples/config");
         let (head, tail) = not_found(sample, &[], Target::Profile(Some("dev-ssso".into())));
         assert_eq!(head, "profile `dev-ssso` (from --profile)");
-        assert_eq!(tail, "; did you mean `dev-sso`?; `aws-sso-credential-process status --all` lists the SSO profiles");
+        assert_eq!(tail, "; `aws-sso-credential-process status --all` lists the SSO profiles; did you mean `dev-sso`?");
         let (head, _) = not_found(sample, &[("AWS_PROFILE", "staging")], Target::Profile(None));
         assert_eq!(head, "profile `staging` (from $AWS_PROFILE)");
         let (head, _) = not_found(sample, &[("AWS_DEFAULT_PROFILE", "x")], Target::Profile(None));
@@ -1139,7 +1140,7 @@ source_profile = via-helper
         );
         assert_eq!(
             tail,
-            "; its section [dev-sso] is not a profile in the config file: write it [profile dev-sso]; did you mean one of `Dev-SSO`, `dev-ss`?; `aws-sso-credential-process status --all` lists the SSO profiles"
+            "; its section [dev-sso] is not a profile in the config file: write it [profile dev-sso]; `aws-sso-credential-process status --all` lists the SSO profiles; did you mean one of `Dev-SSO`, `dev-ss`?"
         );
     }
 

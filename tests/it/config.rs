@@ -62,7 +62,7 @@ fn a_missing_profile_leads_somewhere() {
     assert_eq!(
         line,
         format!(
-            "aws-sso-credential-process: profile `dev-ssso` (from --profile) not found in `{}`; did you mean `dev-sso`?; {status_all}",
+            "aws-sso-credential-process: profile `dev-ssso` (from --profile) not found in `{}`; {status_all}; did you mean `dev-sso`?",
             config.display()
         )
     );

@@ -87,7 +87,7 @@ fn a_missing_followed_profile_says_where_its_name_came_from() {
     ));
     let config = env.aws_dir().join("config");
     let expected = format!(
-        "aws-sso-credential-process: profile `dev-ssso` (from the --profile in the credential_process of profile `typo`) not found in `{}`; did you mean `dev-sso`?; `aws-sso-credential-process status --all` lists the SSO profiles\n",
+        "aws-sso-credential-process: profile `dev-ssso` (from the --profile in the credential_process of profile `typo`) not found in `{}`; `aws-sso-credential-process status --all` lists the SSO profiles; did you mean `dev-sso`?\n",
         config.display()
     );
     for args in [&["--profile", "typo", "--format", "env"][..], &["status", "--profile", "typo"]] {

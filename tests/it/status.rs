@@ -485,3 +485,31 @@ fn verify_never_shows_an_access_key_id_even_as_the_user_id() {
         run.stdout
     );
 }
+
+/// `--all` with nothing to show says why: no file (and no home folder), or SSO sections written
+/// without the `profile ` prefix.
+#[test]
+fn all_with_nothing_to_show_says_why() {
+    let mut env = TestEnv::new();
+    let config = env.aws_dir().join("config");
+    env.write_config("[dev-sso]\nsso_session = my-sso\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\n");
+    let run = status(&env, &["--all"]);
+    assert_eq!((run.code, run.stdout.as_str()), (2, ""));
+    assert_eq!(
+        run.stderr,
+        format!(
+            "aws-sso-credential-process: no profile in `{}` gets its credentials from IAM Identity Center (SSO): [dev-sso] has SSO keys but is not a profile: write it [profile dev-sso]\n",
+            config.display()
+        )
+    );
+    let home = env.home.path().join("nowhere");
+    env.set_env("HOME", home.to_str().unwrap());
+    let run = status(&env, &["--all"]);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "aws-sso-credential-process: no config file `{0}/.aws/config`: the home folder `{0}` does not exist either: is HOME right?\n",
+            home.display()
+        )
+    );
+}

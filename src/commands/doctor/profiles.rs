@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::{Check, Finding, Section, Severity, shell_word};
 use crate::cli::{self, Command, NotRun};
-use crate::config::file::{Profile, Section as IniSection, SharedConfig};
+use crate::config::file::{Profile, Section as IniSection, SectionKind, SharedConfig, section_kind};
 use crate::config::{ConfigError, SSO_PROFILE_KEYS, SsoSession, Target, has_sso_keys, is_this_helper};
 
 /// The scope that makes `aws sso login` ask for a refresh token.
@@ -529,7 +529,37 @@ pub(super) fn unresolvable_profiles(
             fix: "correct the profile as the message says".to_owned(),
         });
     }
+    findings.extend(unprefixed_sections(files));
     findings
+}
+
+/// Sections of the config file named like a profile without the `profile ` prefix (`[dev-sso]`,
+/// the likeliest slip when writing one by hand) that hold profile keys: botocore's
+/// `build_profile_map` ignores them, and so does everything else.
+fn unprefixed_sections(files: &Files<'_>) -> Vec<Finding> {
+    const PROFILE_KEYS: [&str; 4] = ["role_arn", "source_profile", "credential_process", "region"];
+    files
+        .shared
+        .config
+        .ini
+        .sections
+        .iter()
+        .filter(|section| section_kind(&section.name) == SectionKind::Other)
+        .filter(|section| SSO_PROFILE_KEYS.iter().chain(&PROFILE_KEYS).any(|key| section.value(key).is_some()))
+        .map(|section| {
+            let name = &section.name;
+            Finding {
+                check: Check::UnresolvableProfile,
+                severity: Severity::Problem,
+                file: files.config_path.to_path_buf(),
+                section: Some(Section::Profile { name: name.clone(), header: format!("[{name}]") }),
+                message: format!(
+                    "the section is not a profile: in the config file a profile is [profile NAME] (only [default] goes without the prefix), so the AWS CLI, the SDKs and this helper ignore it, and `--profile {name}` is not found"
+                ),
+                fix: format!("rename the section [profile {name}]"),
+            }
+        })
+        .collect()
 }
 
 /// `ignored-credential-process`: SSO keys and `credential_process` in one profile; the SDKs and

@@ -1,6 +1,7 @@
 //! Inspecting: the config and the files → what the helper sees per profile ([`ProfileStatus`]).
 
 use super::*;
+use crate::config::file::{SectionKind, section_kind};
 
 /// Every profile in the config that gets credentials from IAM Identity Center, by name; ones that
 /// fail to resolve are listed with their error.
@@ -23,12 +24,44 @@ pub(super) fn inspect_all(invocation: &Invocation, locks: Option<&LockDir>) -> R
         );
     }
     if entries.is_empty() {
-        return Err(Error::Usage(format!(
-            "no profile in `{}` gets its credentials from IAM Identity Center (SSO)",
-            loaded.path.display()
-        )));
+        return Err(Error::Usage(no_sso_profile(&loaded, &invocation.env)));
     }
     Ok(entries)
+}
+
+/// Why `--all` has nothing to show: the file is missing (and maybe the home folder), or its SSO
+/// sections lack the `profile ` prefix, or it has no SSO profile at all.
+fn no_sso_profile(loaded: &LoadedConfig, env: &crate::Environment) -> String {
+    let path = loaded.path.display();
+    if !loaded.path.exists() {
+        return match env.home().filter(|home| loaded.path.starts_with(home) && !home.exists()) {
+            Some(home) => format!(
+                "no config file `{path}`: the home folder `{}` does not exist either: is HOME right?",
+                home.display()
+            ),
+            None => format!("no config file `{path}`; create a profile with `aws configure sso`"),
+        };
+    }
+    let unprefixed: Vec<String> = loaded
+        .files
+        .config
+        .ini
+        .sections
+        .iter()
+        .filter(|s| {
+            section_kind(&s.name) == SectionKind::Other && config::SSO_PROFILE_KEYS.iter().any(|k| s.value(k).is_some())
+        })
+        .map(|s| s.name.clone())
+        .collect();
+    let none = format!("no profile in `{path}` gets its credentials from IAM Identity Center (SSO)");
+    match unprefixed.as_slice() {
+        [] => none,
+        [name] => format!("{none}: [{name}] has SSO keys but is not a profile: write it [profile {name}]"),
+        names => format!(
+            "{none}: {} have SSO keys but are not profiles: write each as [profile NAME]",
+            names.iter().map(|name| format!("[{name}]")).collect::<Vec<_>>().join(", ")
+        ),
+    }
 }
 
 pub(super) fn own_names(invocation: &Invocation) -> Vec<&str> {
