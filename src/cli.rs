@@ -29,6 +29,7 @@ Examples:
   In ~/.aws/config, next to the SSO profile `aws configure sso` wrote:
     [profile dev]
     credential_process = aws-sso-credential-process --profile dev-sso
+    region = us-east-1
 
   Without a profile of its own:
     credential_process = aws-sso-credential-process --sso-session my-sso --account-id 111122223333 --role-name ReadOnly

@@ -34,7 +34,15 @@ pub fn run(request: &ConfigureRequest, invocation: &Invocation, executable: Opti
         Some(profile) => plan_one(env, profile, request.name.as_deref(), &own_names)?,
         None => plan_all(env, &own_names)?,
     };
-    let notes: String = plan.skipped.iter().map(|note| format!("# skipped: {note}\n")).collect();
+    let mut notes: String = plan.skipped.iter().map(|note| format!("# skipped: {note}\n")).collect();
+    // A region is not part of credentials: without one the SDKs stop ("You must specify a region").
+    for profile in plan.new.iter().filter(|profile| profile.region.is_none()) {
+        notes.push_str(&format!(
+            "# note: profile `{}` sets no region to copy: add `region = <the region your resources are in>` to {}, or tools using it stop with \"You must specify a region\" unless AWS_REGION is set\n",
+            profile.source,
+            profile.header()
+        ));
+    }
     if plan.new.is_empty() {
         return Ok(Outcome { stdout: format!("{notes}{}\n", plan.nothing), exit_code: ExitKind::Success });
     }
@@ -99,10 +107,15 @@ struct NewProfile {
 }
 
 impl NewProfile {
+    /// `[profile NAME]`, or `[default]`.
+    fn header(&self) -> String {
+        if self.name == "default" { "[default]".to_owned() } else { format!("[profile {}]", self.name) }
+    }
+
     /// The section, given the helper's program word (already quoted for a shell).
     fn lines(&self, program: &str) -> Vec<String> {
-        let header = if self.name == "default" { "[default]".to_owned() } else { format!("[profile {}]", self.name) };
-        let mut lines = vec![header, format!("credential_process = {program} --profile {}", shell_word(&self.source))];
+        let mut lines =
+            vec![self.header(), format!("credential_process = {program} --profile {}", shell_word(&self.source))];
         lines.extend(self.region.iter().map(|region| format!("region = {region}")));
         lines.extend(self.output.iter().map(|output| format!("output = {output}")));
         lines

@@ -108,7 +108,7 @@ fn prints_every_sso_profile_that_has_no_helper_profile_yet() {
     assert_eq!(
         stdout,
         format!(
-            "# add to {}:\n[profile legacy-process]\ncredential_process = {} --profile legacy\n",
+            "# add to {}:\n[profile legacy-process]\ncredential_process = {} --profile legacy\n# note: profile `legacy` sets no region to copy: add `region = <the region your resources are in>` to [profile legacy-process], or tools using it stop with \"You must specify a region\" unless AWS_REGION is set\n",
             config_path(&env).display(),
             program()
         )
@@ -118,7 +118,7 @@ fn prints_every_sso_profile_that_has_no_helper_profile_yet() {
     assert_eq!(
         stdout,
         format!(
-            "# add to {}:\n{}\n[profile legacy-process]\ncredential_process = {} --profile legacy\n",
+            "# add to {}:\n{}\n[profile legacy-process]\ncredential_process = {} --profile legacy\n# note: profile `legacy` sets no region to copy: add `region = <the region your resources are in>` to [profile legacy-process], or tools using it stop with \"You must specify a region\" unless AWS_REGION is set\n",
             config_path(&env).display(),
             dev_section("\n"),
             program()
@@ -362,4 +362,25 @@ fn a_missing_config_or_a_full_disk_is_an_error_that_changes_nothing() {
     );
     assert_eq!(std::fs::read_to_string(config_path(&env)).unwrap(), without_dev());
     assert_eq!(aws_files(&env), ["config"], "no cut-short backup left");
+}
+
+/// An SSO profile without `region`: the new profile has none to copy, and the output says what
+/// to add (the SDKs need one).
+#[test]
+fn a_source_without_region_gets_a_note_saying_what_to_add() {
+    let env = TestEnv::new();
+    env.write_config(&without_dev().replacen(
+        "sso_role_name = ReadOnly\nregion = us-east-1\n",
+        "sso_role_name = ReadOnly\n",
+        1,
+    ));
+    let stdout = run_ok(&env, &["configure", "--profile", "dev-sso"]);
+    assert_eq!(
+        stdout,
+        format!(
+            "# add to {}:\n[profile dev]\ncredential_process = {} --profile dev-sso\n# note: profile `dev-sso` sets no region to copy: add `region = <the region your resources are in>` to [profile dev], or tools using it stop with \"You must specify a region\" unless AWS_REGION is set\n",
+            config_path(&env).display(),
+            program()
+        )
+    );
 }

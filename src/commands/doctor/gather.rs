@@ -170,6 +170,7 @@ fn run_config_check(
         }
         Check::UnresolvableProfile => out.add(check, profiles::unresolvable_profiles(files, resolve), None),
         Check::IgnoredCredentialProcess => out.add(check, profiles::ignored_credential_process(files), None),
+        Check::MissingRegion => out.add(check, profiles::missing_region(files), None),
         Check::HardCodedSessionToken => out.add(check, profiles::hard_coded_session_token(files), None),
         Check::LongTermKeys => out.add(check, profiles::long_term_keys(files), None),
         Check::TokenFileUnparseable => token_checks(out, files, aws_dir, now),

@@ -62,6 +62,8 @@ pub enum Check {
     UnresolvableProfile,
     /// SSO keys and a `credential_process` in one profile: the process is never run.
     IgnoredCredentialProcess,
+    /// A profile that runs this helper but sets no `region`.
+    MissingRegion,
     /// `aws_session_token` written in a file.
     HardCodedSessionToken,
     /// Long-term IAM user keys next to SSO profiles.
@@ -84,7 +86,7 @@ pub enum Check {
 
 impl Check {
     /// Every check, in order.
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 18] = [
         Self::HomeFolder,
         Self::ConfigSyntax,
         Self::SdkCompatibility,
@@ -93,6 +95,7 @@ impl Check {
         Self::RecursiveCredentialProcess,
         Self::UnresolvableProfile,
         Self::IgnoredCredentialProcess,
+        Self::MissingRegion,
         Self::HardCodedSessionToken,
         Self::LongTermKeys,
         Self::FileModes,
@@ -115,6 +118,7 @@ impl Check {
             Self::RecursiveCredentialProcess => "recursive-credential-process",
             Self::UnresolvableProfile => "unresolvable-profile",
             Self::IgnoredCredentialProcess => "ignored-credential-process",
+            Self::MissingRegion => "missing-region",
             Self::HardCodedSessionToken => "hard-coded-session-token",
             Self::LongTermKeys => "long-term-keys",
             Self::FileModes => "file-modes",
@@ -137,6 +141,7 @@ impl Check {
                 | Self::RecursiveCredentialProcess
                 | Self::UnresolvableProfile
                 | Self::IgnoredCredentialProcess
+                | Self::MissingRegion
                 | Self::HardCodedSessionToken
                 | Self::LongTermKeys
                 | Self::TokenFileUnparseable

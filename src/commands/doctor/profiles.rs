@@ -592,6 +592,39 @@ pub(super) fn ignored_credential_process(files: &Files<'_>) -> Vec<Finding> {
         .collect()
 }
 
+/// `missing-region`: a profile that runs this helper but sets no `region`. A region is not part
+/// of credentials, so the helper cannot supply one, and botocore, the AWS CLI and the SDKs do not
+/// take it from another profile: they stop with "You must specify a region" (botocore's
+/// `NoRegionError`) unless `AWS_REGION` or `AWS_DEFAULT_REGION` is set.
+pub(super) fn missing_region(files: &Files<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for profile in files.profiles() {
+        if profile.get("region").is_some() {
+            continue;
+        }
+        let Some(command) = HelperCommand::of(&profile, files.program_names) else { continue };
+        let name = profile.name();
+        let target_region = match &command.target {
+            Ok(Target::Profile(Some(target))) => files.shared.profile(target).and_then(|p| p.get("region")),
+            _ => None,
+        };
+        let (file, section) = files.location(name, "credential_process");
+        let (region, where_from) = match target_region {
+            Some(region) => (region.to_owned(), " (the region of the profile it gets credentials for)".to_owned()),
+            None => ("<the region your resources are in>".to_owned(), String::new()),
+        };
+        findings.push(Finding {
+            check: Check::MissingRegion,
+            severity: Severity::Warning,
+            file: file.to_path_buf(),
+            section: Some(section.clone()),
+            message: "the profile gets credentials from this helper but sets no region: the AWS CLI, boto3 and the SDKs stop with \"You must specify a region\" unless AWS_REGION or AWS_DEFAULT_REGION is set (a region is not part of credentials, and no other profile's is used)".to_owned(),
+            fix: format!("add to {}{where_from}:\n  region = {region}", header(&section)),
+        });
+    }
+    findings
+}
+
 /// `hard-coded-session-token`: `aws_session_token` written in the config or credentials file.
 pub(super) fn hard_coded_session_token(files: &Files<'_>) -> Vec<Finding> {
     let (hint, note) = files.sso_profile_hint();
