@@ -11,9 +11,13 @@ use clap::{ArgGroup, Args as ClapArgs, CommandFactory, Parser, Subcommand};
 
 use crate::config::Target;
 
-/// The subcommands' names (and clap's `help`): a command line with one is parsed in full.
+/// The program's name, for messages.
+const PROGRAM: &str = crate::program::PROGRAM_NAME;
+
+/// How credentials are printed (`--format`).
 pub use crate::output::Format;
 
+/// The subcommands' names (and clap's `help`): a command line with one is parsed in full.
 const SUBCOMMANDS: [&str; 6] = ["status", "configure", "doctor", "completions", "man", "help"];
 
 /// The hidden subcommand the completion scripts run to list the names in the config
@@ -383,7 +387,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, NotRun>
             verbose: parsed.verbose,
         });
     }
-    let args = Args::try_parse_from(args).map_err(|err| match err.kind() {
+    let args = Args::try_parse_from(verbose_after_subcommand(args)).map_err(|err| match err.kind() {
         clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
             NotRun::Info(err.render().to_string())
         }
@@ -434,12 +438,50 @@ fn nonempty(name: &str, value: Option<String>) -> Result<Option<String>, NotRun>
     }
 }
 
+/// `-v`/`--verbose` given before a subcommand (`-v status`), moved after it, where clap takes it
+/// (it is global, but the credential command's arguments conflict with subcommands, and clap
+/// counts it as one of them).
+fn verbose_after_subcommand(args: Vec<OsString>) -> Vec<OsString> {
+    let is_verbose = |arg: &OsString| arg == "-v" || arg == "--verbose";
+    let Some(at) = args.iter().skip(1).position(|arg| arg.to_str().is_some_and(|a| SUBCOMMANDS.contains(&a))) else {
+        return args;
+    };
+    let at = at + 1;
+    if !args[1..at].iter().any(is_verbose) {
+        return args;
+    }
+    let (before, after) = args.split_at(at);
+    let mut moved: Vec<OsString> = before.iter().filter(|arg| !is_verbose(arg)).cloned().collect();
+    moved.push(after[0].clone());
+    moved.push("--verbose".into());
+    moved.extend(after[1..].iter().cloned());
+    moved
+}
+
 /// clap's message on one line: its first line plus the indented lines after it (the arguments
-/// that are missing), without the usage and tips that follow a blank line.
+/// that are missing), without the usage and tips that follow a blank line. "The subcommand 'X'
+/// cannot be used with 'Y'" is said the way it happened: options before a subcommand, or a
+/// stray word (an unquoted value with a space).
 fn one_line_usage_error(rendered: &str) -> String {
     let mut lines = rendered.lines();
     let first = lines.next().unwrap_or("invalid arguments").trim_start_matches("error: ").trim_end();
     let details: Vec<&str> = lines.take_while(|line| !line.trim().is_empty()).map(str::trim).collect();
+    // One option: "… cannot be used with '--x <X>'"; several: "… cannot be used with:" and one
+    // indented line each.
+    if let Some(rest) = first.strip_prefix("the subcommand '")
+        && let Some((word, with)) = rest.split_once("' cannot be used with")
+        && let Some(option) = with.strip_prefix(" '").map(|o| o.trim_end_matches('\'')).or(details.last().copied())
+    {
+        let flag = option.split_whitespace().next().unwrap_or(option);
+        return if SUBCOMMANDS.contains(&word) {
+            let flag = details.first().map_or(flag, |first| first.split_whitespace().next().unwrap_or(first));
+            format!(
+                "{flag} comes before the subcommand `{word}`: put the subcommand first (`{PROGRAM} {word} {flag} …`)"
+            )
+        } else {
+            format!("unexpected word '{word}' after '{option}': quote a value that has a space (`{flag} '… {word}'`)")
+        };
+    }
     let mut line = match details.as_slice() {
         [] => first.to_owned(),
         details => format!("{} {}", first, details.join(", ")),

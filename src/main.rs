@@ -43,7 +43,7 @@ fn main() -> ExitCode {
         Command::Status(request) => print_outcome(status::run(&request, &invocation)),
         Command::Configure(request) => {
             // The path written into `credential_process`; taken here, at the edge, like the clock.
-            let executable = std::env::current_exe().ok();
+            let executable = invoked_executable(std::env::args_os().next().as_deref());
             print_outcome(configure::run(&request, &invocation, executable.as_deref()))
         }
         Command::Doctor { json } => print_outcome(doctor::run(json, &invocation)),
@@ -56,6 +56,20 @@ fn main() -> ExitCode {
             stdout: completions::names(names, &invocation.env),
             exit_code: ExitKind::Success,
         })),
+    }
+}
+
+/// The path to write in `credential_process`: the command as it was run, found on `PATH` as the
+/// shell found it (`which`), if it is this very program, so that a link such as
+/// `/usr/local/bin/aws-sso-credential-process` stays the link and an upgrade that moves the real
+/// file keeps working; else the running executable (`current_exe`, links resolved).
+fn invoked_executable(arg0: Option<&std::ffi::OsStr>) -> Option<std::path::PathBuf> {
+    let current = std::env::current_exe().ok()?;
+    let invoked = arg0.and_then(|arg0| which::which(arg0).ok()).and_then(|path| std::path::absolute(path).ok());
+    let same = |a: &std::path::Path, b: &std::path::Path| matches!((std::fs::canonicalize(a), std::fs::canonicalize(b)), (Ok(a), Ok(b)) if a == b);
+    match invoked {
+        Some(invoked) if same(&invoked, &current) => Some(invoked),
+        _ => Some(current),
     }
 }
 

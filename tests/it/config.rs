@@ -288,3 +288,21 @@ fn usage_errors_keep_the_suggestion() {
         "aws-sso-credential-process: unrecognized subcommand 'statsu'; a similar subcommand exists: 'status'; see --help"
     );
 }
+
+/// Options before a subcommand: `-v` is taken wherever it is; anything else says to put the
+/// subcommand first; an unquoted value with a space says to quote it.
+#[test]
+fn options_before_a_subcommand_lead_somewhere() {
+    let env = TestEnv::new();
+    let run = env.run_any(&["-v", "status", "--profile", "dev"]);
+    assert_eq!(run.code, 3, "as `status --profile dev -v`: {}", run.stderr);
+    assert!(run.stderr.contains("debug: profile `dev` gets its credentials from this helper"), "{}", run.stderr);
+    assert_eq!(
+        env.run_err(&["--profile", "dev-sso", "status"], USAGE),
+        "aws-sso-credential-process: --profile comes before the subcommand `status`: put the subcommand first (`aws-sso-credential-process status --profile …`); see --help"
+    );
+    assert_eq!(
+        env.run_err(&["--profile", "dev-sso", "--min-ttl", "2", "hours"], USAGE),
+        "aws-sso-credential-process: unexpected word 'hours' after '--min-ttl <DURATION>': quote a value that has a space (`--min-ttl '… hours'`); see --help"
+    );
+}

@@ -384,3 +384,34 @@ fn a_source_without_region_gets_a_note_saying_what_to_add() {
         )
     );
 }
+
+/// Run through a link (as `/usr/local/bin/aws-sso-credential-process` often is), `configure`
+/// writes the link, found on PATH as the shell found it, not the file it points to: an upgrade
+/// that moves the real file keeps the profile working.
+#[cfg(unix)]
+#[test]
+fn a_program_run_through_a_link_writes_the_link() {
+    let env = TestEnv::new();
+    env.write_config(&without_dev());
+    let bin = env.home.path().join("bin dir");
+    std::fs::create_dir_all(&bin).unwrap();
+    let link = bin.join("aws-sso-credential-process");
+    std::os::unix::fs::symlink(std::fs::canonicalize(binary_under_test()).unwrap(), &link).unwrap();
+    let expected =
+        format!("credential_process = {} --profile dev-sso\n", shlex::try_quote(link.to_str().unwrap()).unwrap());
+    // By its path, and by its name on PATH.
+    let by_path = env.command(&[]).output_of(link.as_os_str(), &["configure", "--profile", "dev-sso"]);
+    assert!(String::from_utf8(by_path.stdout).unwrap().contains(&expected));
+    let path = std::env::join_paths(
+        [bin.clone()].into_iter().chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    let mut command = env.command(&[]);
+    command.env("PATH", &path);
+    let by_name = command.output_of("aws-sso-credential-process".as_ref(), &["configure", "--profile", "dev-sso"]);
+    assert!(
+        String::from_utf8(by_name.stdout).unwrap().contains(&expected),
+        "{}",
+        String::from_utf8_lossy(&by_name.stderr)
+    );
+}
