@@ -62,7 +62,13 @@ fn status_follows_a_profile_that_runs_this_helper() {
     env.login(8 * HOUR);
     let run = env.run_any(&["status", "--profile", "prod", "--verbose"]);
     assert_eq!(run.code, 0, "signed in: {}", run.stderr);
-    assert!(run.stdout.starts_with("Profile:                prod-admin\n"), "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with(
+            "Profile:                prod-admin (for prod, which runs this helper with --profile prod-admin)\n"
+        ),
+        "{}",
+        run.stdout
+    );
     assert_eq!(
         trace(&run.stderr),
         [
@@ -74,6 +80,7 @@ fn status_follows_a_profile_that_runs_this_helper() {
     assert_eq!((run.code, run.stderr.as_str()), (0, ""));
     let document: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(document["profiles"][0]["profile"], "dev-sso");
+    assert_eq!(document["profiles"][0]["via"], "dev");
     assert_eq!(env.fake.total_calls(), 0);
 }
 

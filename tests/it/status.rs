@@ -210,6 +210,7 @@ fn json_has_one_entry_per_profile_and_a_top_level_verdict() {
             keys(profile),
             [
                 "profile",
+                "via",
                 "kind",
                 "usable",
                 "reason",
@@ -246,6 +247,7 @@ fn json_has_one_entry_per_profile_and_a_top_level_verdict() {
         profiles[0],
         json!({
             "profile": "dev-sso",
+            "via": null,
             "kind": "sso",
             "usable": true,
             "reason": "the cached role credentials are fresh",

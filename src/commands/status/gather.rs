@@ -118,7 +118,9 @@ fn inspect_loaded(
             "profile `{profile}` gets its credentials from this helper with --profile {followed}: showing profile `{followed}`"
         ));
     }
-    inspect_resolved(resolved, &Target::Profile(Some(followed)), invocation, locks)
+    let mut status = inspect_resolved(resolved, &Target::Profile(Some(followed)), invocation, locks)?;
+    status.via = config::profile_name(target, &invocation.env);
+    Ok(status)
 }
 
 /// What the helper sees for `target`, resolved as `resolved`: the token, the caches, the locks.
@@ -165,6 +167,7 @@ fn inspect_resolved(
     Ok(ProfileStatus {
         target: target.clone(),
         profile,
+        via: None,
         token: TokenStatus {
             file: token_file(&token_path, now),
             lock: lock_status(locks.map(|l| l.token_lock(&token_path))),

@@ -65,6 +65,7 @@ pub(super) fn profile_json(status: &ProfileStatus) -> Value {
     let verdict = status.verdict();
     json!({
         "profile": status.profile,
+        "via": status.via,
         "kind": if status.chain.is_some() { "chain" } else { "sso" },
         "usable": verdict.usable,
         "reason": verdict.reason,

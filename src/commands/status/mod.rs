@@ -84,6 +84,9 @@ struct ProfileStatus {
     target: Target,
     /// The profile asked for; `None` for `--sso-session`/`--start-url`.
     profile: Option<String>,
+    /// The profile named (by `--profile` or `$AWS_PROFILE`) when it runs this helper with
+    /// `--profile` [`Self::profile`], which is shown instead.
+    via: Option<String>,
     /// The IAM Identity Center role (for a chain: the one at its base).
     role: SsoRole,
     /// The chain on top of `role`, if the profile has `role_arn`.
@@ -523,6 +526,7 @@ region = eu-west-1
         ProfileStatus {
             target: Target::Profile(Some("deploy".into())),
             profile: Some("deploy".into()),
+            via: None,
             role: SsoRole { session, account_id: "111122223333".into(), role_name: "ReadOnly".into() },
             chain: Some(ChainStatus {
                 base_profile: "dev-sso".into(),

@@ -44,7 +44,13 @@ pub(super) fn text_block(status: &ProfileStatus, now: OffsetDateTime) -> String 
 /// Which profile, session, account and role (and hops) the block is about.
 fn identity_fields(out: &mut String, status: &ProfileStatus) {
     let role = &status.role;
-    field(out, 0, "Profile", status.profile.as_deref().unwrap_or("(none: given on the command line)"));
+    let profile = status.profile.as_deref().unwrap_or("(none: given on the command line)");
+    match &status.via {
+        Some(via) => {
+            field(out, 0, "Profile", format!("{profile} (for {via}, which runs this helper with --profile {profile})"))
+        }
+        None => field(out, 0, "Profile", profile),
+    }
     match &status.chain {
         None => field(out, 0, "Kind", "sso"),
         Some(chain) => {
