@@ -187,6 +187,17 @@ impl Connection {
         aws_sdk_sso::Client::from_conf(config.build())
     }
 
+    /// The SSO-OIDC endpoint for `region`, the base of the un-modelled `/authorize` page: the
+    /// configured override, else the regional endpoint (the CLI finds it the same way, by
+    /// resolving a `RegisterClient` request's URL: `_get_base_authorization_uri`).
+    pub fn oidc_endpoint(&self, region: &str) -> String {
+        match &self.oidc.url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None if region.starts_with("cn-") => format!("https://oidc.{region}.amazonaws.com.cn"),
+            None => format!("https://oidc.{region}.amazonaws.com"),
+        }
+    }
+
     /// The SSO-OIDC client for the IAM Identity Center `region`.
     pub fn oidc(&self, region: &str) -> aws_sdk_ssooidc::Client {
         let mut config = aws_sdk_ssooidc::Config::builder()

@@ -18,7 +18,7 @@ const PROGRAM: &str = crate::program::PROGRAM_NAME;
 pub use crate::output::Format;
 
 /// The subcommands' names (and clap's `help`): a command line with one is parsed in full.
-const SUBCOMMANDS: [&str; 6] = ["status", "configure", "doctor", "completions", "man", "help"];
+const SUBCOMMANDS: [&str; 8] = ["status", "configure", "doctor", "login", "logout", "completions", "man", "help"];
 
 /// The hidden subcommand the completion scripts run to list the names in the config
 /// (`__complete profiles`, `__complete sso-sessions`). It is parsed before clap, so it appears in
@@ -72,6 +72,17 @@ name (nothing is written).";
 const DOCTOR_EXIT_CODES: &str = "\
 Exit codes: 0 no problem found (warnings alone do not fail, so CI can run it), 1 at least one
 problem (a HOME that does not exist is one), 2 bad arguments, or HOME not set at all.";
+
+/// `login --help`'s exit codes.
+const LOGIN_EXIT_CODES: &str = "\
+Exit codes: 0 signed in, 1 a file could not be written, 2 bad arguments or configuration, 3 the
+sign-in did not complete (refused, not approved in time, or answered with another sign-in's
+state; nothing is written), 4 AWS or the network failed.";
+
+/// `logout --help`'s exit codes.
+const LOGOUT_EXIT_CODES: &str = "\
+Exit codes: 0 signed out (a token AWS would not revoke, e.g. an expired one, is deleted all the
+same), 1 a file could not be deleted, 2 bad arguments or configuration.";
 
 /// `completions --help`'s and `man --help`'s exit codes.
 const PRINT_EXIT_CODES: &str = "Exit codes: 0 printed, 1 stdout could not be written, 2 bad arguments.";
@@ -195,6 +206,41 @@ struct TargetArgs {
     role_name: Option<String>,
 }
 
+/// Which session to sign in to: a profile's, an `[sso-session]`, or a start URL and region.
+#[derive(Debug, ClapArgs)]
+struct SessionArgs {
+    /// The profile whose SSO session to sign in to [default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, default]
+    #[arg(long, value_name = "PROFILE", conflicts_with_all = ["sso_session", "start_url"])]
+    profile: Option<String>,
+
+    /// This [sso-session NAME] section
+    #[arg(long, value_name = "NAME", conflicts_with = "start_url")]
+    sso_session: Option<String>,
+
+    /// Legacy layout without a profile: the AWS access portal URL
+    #[arg(long, value_name = "URL", requires = "region")]
+    start_url: Option<String>,
+
+    /// IAM Identity Center region, with --start-url
+    #[arg(long, value_name = "REGION", requires = "start_url")]
+    region: Option<String>,
+}
+
+impl SessionArgs {
+    fn into_target(self) -> Result<Target, NotRun> {
+        Ok(match (nonempty("sso-session", self.sso_session)?, nonempty("start-url", self.start_url)?) {
+            (Some(name), _) => Target::SsoSession { name, account_id: String::new(), role_name: String::new() },
+            (None, Some(start_url)) => Target::StartUrl {
+                start_url,
+                region: nonempty("region", self.region)?.unwrap_or_default(),
+                account_id: String::new(),
+                role_name: String::new(),
+            },
+            (None, None) => Target::Profile(nonempty("profile", self.profile)?),
+        })
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum SubcommandArgs {
     /// Show what the helper sees: session, token, cached credentials, limits, locks
@@ -247,6 +293,39 @@ enum SubcommandArgs {
         /// Print JSON instead of text
         #[arg(long)]
         json: bool,
+    },
+    /// Sign in to IAM Identity Center: the token the AWS CLI, the SDKs and this helper use
+    ///
+    /// As `aws sso login` does, and into the same files: in a browser with the authorization
+    /// code and PKCE (the redirect comes back to 127.0.0.1 on this computer), or with a device
+    /// code you confirm on any device (--use-device-code; also for the legacy layout, and by
+    /// itself over SSH, without a display, in a container or CI). The client registration is
+    /// cached and reused, by the AWS CLI too.
+    #[command(after_help = LOGIN_EXIT_CODES)]
+    Login {
+        #[command(flatten)]
+        target: SessionArgs,
+        /// Sign in with a device code, on any device, instead of in a browser on this one
+        #[arg(long)]
+        use_device_code: bool,
+        /// Print the URL to open instead of opening a browser
+        #[arg(long)]
+        no_browser: bool,
+    },
+    /// Sign out: revoke and delete cached SSO tokens and the credentials fetched with them
+    ///
+    /// Without --profile or --sso-session, every session on this machine, as `aws sso logout`
+    /// does: each token is revoked (SSO Logout) and deleted, and every cached credential file
+    /// that came from SSO is deleted. With one, only that session's token and the cached
+    /// credentials of the profiles that use it. Client registrations are kept.
+    #[command(after_help = LOGOUT_EXIT_CODES)]
+    Logout {
+        /// Only the session this profile uses
+        #[arg(long, value_name = "PROFILE", conflicts_with = "sso_session")]
+        profile: Option<String>,
+        /// Only this [sso-session NAME]
+        #[arg(long, value_name = "NAME")]
+        sso_session: Option<String>,
     },
     /// Print a shell completion script
     ///
@@ -331,6 +410,10 @@ pub enum Command {
         /// JSON instead of text.
         json: bool,
     },
+    /// `login`.
+    Login(crate::sign_in::login::LoginRequest),
+    /// `logout`.
+    Logout(crate::sign_in::logout::LogoutRequest),
     /// `completions SHELL`: the script for that shell.
     Completions(clap_complete::Shell),
     /// `man`: the manual page.
@@ -407,6 +490,23 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, NotRun>
             write,
         }),
         Some(SubcommandArgs::Doctor { json }) => Command::Doctor { json },
+        Some(SubcommandArgs::Login { target, use_device_code, no_browser }) => {
+            Command::Login(crate::sign_in::login::LoginRequest {
+                target: target.into_target()?,
+                use_device_code,
+                no_browser,
+            })
+        }
+        Some(SubcommandArgs::Logout { profile, sso_session }) => {
+            let target = match (nonempty("profile", profile)?, nonempty("sso-session", sso_session)?) {
+                (_, Some(name)) => {
+                    Some(Target::SsoSession { name, account_id: String::new(), role_name: String::new() })
+                }
+                (Some(profile), None) => Some(Target::Profile(Some(profile))),
+                (None, None) => None,
+            };
+            Command::Logout(crate::sign_in::logout::LogoutRequest { target })
+        }
         Some(SubcommandArgs::Completions { shell }) => Command::Completions(shell),
         Some(SubcommandArgs::Man) => Command::Man,
     };

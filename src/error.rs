@@ -111,6 +111,10 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// `login` did not complete: refused, timed out, answered with another sign-in's state, or
+    /// the listener for the answer failed. Nothing was written.
+    #[error("{0}")]
+    SignIn(String),
     /// The async runtime could not start.
     #[error("cannot start the I/O runtime")]
     Runtime(#[source] std::io::Error),
@@ -121,7 +125,7 @@ impl Error {
     pub fn exit_kind(&self) -> ExitKind {
         match self {
             Self::Usage(_) | Self::Config(_) | Self::Proxy(_) => ExitKind::Usage,
-            Self::LoginRequired { .. } => ExitKind::LoginRequired,
+            Self::LoginRequired { .. } | Self::SignIn(_) => ExitKind::LoginRequired,
             Self::Aws { .. }
             | Self::ShortLivedCredentials { .. }
             | Self::LockTimeout { .. }

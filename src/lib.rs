@@ -42,6 +42,7 @@ pub mod program;
 pub mod role_credentials;
 pub mod runtime;
 pub mod secret;
+pub mod sign_in;
 pub mod timestamp;
 pub mod token;
 

@@ -47,6 +47,21 @@ fn main() -> ExitCode {
             print_outcome(configure::run(&request, &invocation, executable.as_deref()))
         }
         Command::Doctor { json } => print_outcome(doctor::run(json, &invocation)),
+        Command::Login(request) => {
+            let mut tell = |text: &str| {
+                let _ = writeln!(std::io::stderr().lock(), "{text}");
+            };
+            let surroundings = aws_sso_credential_process::sign_in::browser::Surroundings::detect();
+            print_outcome(aws_sso_credential_process::sign_in::login::run(
+                &request,
+                &invocation,
+                surroundings,
+                &mut tell,
+            ))
+        }
+        Command::Logout(request) => {
+            print_outcome(aws_sso_credential_process::sign_in::logout::run(&request, &invocation))
+        }
         Command::Completions(shell) => {
             print_outcome(Ok(Outcome { stdout: completions::script(shell), exit_code: ExitKind::Success }))
         }

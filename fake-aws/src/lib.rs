@@ -4,8 +4,13 @@
 //! - the IAM Identity Center SSO portal (`GetRoleCredentials`,
 //!   `GET /federation/credentials`, and `Logout`, `POST /logout`; restJson),
 //! - SSO-OIDC (`CreateToken`, `POST /token`, restJson, with the refresh-token
-//!   grant and, for `aws sso login`, `RegisterClient` and the device-code flow:
-//!   see [`FakeAws::set_device_authorization_pending`]),
+//!   grant and, for `aws sso login`, `RegisterClient` (`POST /client/register`)
+//!   and two login flows: the device-code flow (`StartDeviceAuthorization`,
+//!   `POST /device_authorization`; see
+//!   [`FakeAws::set_device_authorization_pending`]) and the authorization-code
+//!   flow with PKCE that the AWS CLI v2 uses by default (`GET /authorize`,
+//!   answered with a `302` to the client's loopback redirect URI; see
+//!   [`FakeAws::authorizations`]),
 //! - STS (`AssumeRole` and `GetCallerIdentity`, `POST /` with a form body,
 //!   awsQuery with XML replies). Requests must carry a SigV4 `Authorization`
 //!   header naming an access key id the fake issued or was given (the signature
@@ -21,6 +26,7 @@
 //! [`FakeAws`] stops the server.
 
 mod device;
+mod pkce;
 mod sts;
 
 use std::collections::hash_map::RandomState;
@@ -35,7 +41,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
-pub use device::{ClientRegistration, DEVICE_CODE_GRANT, DeviceLogin};
+pub use device::{ClientRegistration, DEVICE_CODE_GRANT, DeviceLogin, DevicePoll};
+pub use pkce::{AUTHORIZATION_CODE_GRANT, Authorization, CodeLogin, REGISTERED_REDIRECT_URI};
 
 /// An operation the fake implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -54,6 +61,9 @@ pub enum Route {
     StartDeviceAuthorization,
     /// SSO portal `Logout` (`POST /logout`).
     Logout,
+    /// SSO-OIDC authorize endpoint of the authorization-code flow
+    /// (`GET /authorize`, answered with a redirect).
+    Authorize,
 }
 
 /// A fault that can be injected on a [`Route`] instead of normal behaviour.
@@ -69,12 +79,14 @@ pub enum Fault {
     /// SSO/OIDC: 500 `InternalServerException`. STS: 500 `InternalFailure`.
     Internal,
     /// SSO/OIDC: the route's normal 401 (`UnauthorizedException` /
-    /// `InvalidClientException`). STS: 403 `InvalidClientTokenId`.
+    /// `InvalidClientException`); `GET /authorize`: its 400 page for an
+    /// invalid `client_id`. STS: 403 `InvalidClientTokenId`.
     Unauthorized,
     /// 200 with the non-JSON body `this is not json <<<` (SSO/OIDC), or the
     /// `text/xml` body `this is not xml <<<` (STS).
     GarbageBody,
-    /// 200 whose `Content-Length` claims a full success body, of which only the
+    /// 200 whose `Content-Length` claims a full success body (for
+    /// `GET /authorize`, an HTML page), of which only the
     /// first half is sent before the connection is closed. No state changes
     /// (nothing becomes valid or invalid, no credentials are registered), but
     /// the generated secrets are added to [`FakeAws::secrets`].
@@ -111,7 +123,8 @@ pub struct RecordedRequest {
     pub method: String,
     /// Path without the query string (absolute-form targets are reduced to it).
     pub path: String,
-    /// Percent-decoded query parameters, in order.
+    /// Percent-decoded query parameters, in order (for `GET /authorize`,
+    /// form-decoded: `+` is a space first).
     pub query: Vec<(String, String)>,
     /// Headers in order, names lower-cased.
     pub headers: Vec<(String, String)>,
@@ -268,6 +281,8 @@ struct State {
     assumed: Vec<AssumedRoleRecord>,
     /// The device authorization flow and `Logout` (`device.rs`).
     device: device::DeviceState,
+    /// The authorization-code flow with PKCE (`pkce.rs`).
+    pkce: pkce::PkceState,
     counter: u64,
     keys: RandomState,
 }
@@ -676,12 +691,15 @@ fn read_request(r: &mut BufReader<TcpStream>, w: &mut TcpStream) -> Option<Reque
     };
     let (path, q) = target.split_once('?').unwrap_or((target, ""));
     let path = if path.is_empty() { "/" } else { path };
+    // A browser's query (the authorize URL) is form-urlencoded; the SDKs' are
+    // percent-encoded, `+` included.
+    let decode = if path == "/authorize" { form_decode } else { percent_decode };
     let query = q
         .split('&')
         .filter(|p| !p.is_empty())
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (percent_decode(k), percent_decode(v))
+            (decode(k), decode(v))
         })
         .collect();
     let body = String::from_utf8_lossy(&body).into_owned();
@@ -693,7 +711,7 @@ fn read_request(r: &mut BufReader<TcpStream>, w: &mut TcpStream) -> Option<Reque
             Some("GetCallerIdentity") => Some(Route::GetCallerIdentity),
             _ => None,
         },
-        _ => device::route(method, path),
+        _ => device::route(method, path).or_else(|| pkce::route(method, path)),
     };
     let rec =
         RecordedRequest { method: method.to_string(), path: path.to_string(), query, headers, body, via_proxy, route };
@@ -719,12 +737,16 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// `+` is a space, then percent-decoding.
+fn form_decode(s: &str) -> String {
+    percent_decode(&s.replace('+', " "))
+}
+
 /// The first field named `name` of a form-urlencoded `body`, decoded.
 fn form_field(body: &str, name: &str) -> Option<String> {
-    let decode = |s: &str| percent_decode(&s.replace('+', " "));
     body.split('&').filter(|p| !p.is_empty()).find_map(|p| {
         let (k, v) = p.split_once('=').unwrap_or((p, ""));
-        (decode(k) == name).then(|| decode(v))
+        (form_decode(k) == name).then(|| form_decode(v))
     })
 }
 
@@ -775,8 +797,21 @@ const JSON: &str = "application/json";
 const XML: &str = "text/xml";
 
 enum Reply {
-    Full { status: u16, error_type: Option<&'static str>, content_type: &'static str, body: String },
-    Truncated { content_type: &'static str, body: String },
+    Full {
+        status: u16,
+        error_type: Option<&'static str>,
+        content_type: &'static str,
+        body: String,
+    },
+    Truncated {
+        content_type: &'static str,
+        body: String,
+    },
+    /// `302 Found` to `location`, with an empty body.
+    Redirect {
+        location: String,
+        content_type: &'static str,
+    },
 }
 
 fn err(status: u16, error_type: &'static str, body: Value) -> Reply {
@@ -795,8 +830,22 @@ fn render(
     request_id: &str,
     clock_offset_secs: i64,
 ) -> (Vec<u8>, usize) {
+    render_with(status, error_type, content_type, body, &[], request_id, clock_offset_secs)
+}
+
+/// [`render`] with `extra` headers after the usual ones.
+fn render_with(
+    status: u16,
+    error_type: Option<&str>,
+    content_type: &str,
+    body: &str,
+    extra: &[(&str, &str)],
+    request_id: &str,
+    clock_offset_secs: i64,
+) -> (Vec<u8>, usize) {
     let reason = match status {
         200 => "OK",
+        302 => "Found",
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",
@@ -811,6 +860,9 @@ fn render(
     );
     if let Some(t) = error_type {
         head.push_str(&format!("x-amzn-ErrorType: {t}\r\n"));
+    }
+    for (k, v) in extra {
+        head.push_str(&format!("{k}: {v}\r\n"));
     }
     head.push_str("\r\n");
     let head_len = head.len();
@@ -853,6 +905,10 @@ fn serve_connection(stream: TcpStream, state: &Mutex<State>, shutdown: &AtomicBo
             Reply::Full { status, error_type, content_type, body } => {
                 w.write_all(&render(status, error_type, content_type, &body, &request_id, clock_offset).0)
             }
+            Reply::Redirect { location, content_type } => {
+                let extra = [("Location", location.as_str())];
+                w.write_all(&render_with(302, None, content_type, "", &extra, &request_id, clock_offset).0)
+            }
             Reply::Truncated { content_type, body } => {
                 let (bytes, head_len) = render(200, None, content_type, &body, &request_id, clock_offset);
                 let _ = w.write_all(&bytes[..head_len + body.len() / 2]);
@@ -880,7 +936,7 @@ fn respond(st: &mut State, req: &RecordedRequest, fault: Option<Fault>, request_
     let sso = match route {
         Route::AssumeRole | Route::GetCallerIdentity => return sts::respond(st, req, route, fault, request_id),
         Route::GetRoleCredentials | Route::Logout => true,
-        Route::CreateToken | Route::RegisterClient | Route::StartDeviceAuthorization => false,
+        Route::CreateToken | Route::RegisterClient | Route::StartDeviceAuthorization | Route::Authorize => false,
     };
     match fault {
         // `Hang` is handled by the connection loop before we get here.
@@ -896,10 +952,16 @@ fn respond(st: &mut State, req: &RecordedRequest, fault: Option<Fault>, request_
             return err(500, "InternalServerException", body);
         }
         Some(Fault::Unauthorized | Fault::ExpiredToken) if sso => return unauthorized_sso(),
+        Some(Fault::Unauthorized | Fault::ExpiredToken) if route == Route::Authorize => {
+            return pkce::invalid_client_page();
+        }
         Some(Fault::Unauthorized | Fault::ExpiredToken) => return invalid_client(),
         Some(Fault::GarbageBody) => {
             let body = "this is not json <<<".into();
             return Reply::Full { status: 200, error_type: None, content_type: JSON, body };
+        }
+        Some(Fault::TruncatedBody) if route == Route::Authorize => {
+            return Reply::Truncated { content_type: "text/html; charset=utf-8", body: pkce::sample_body() };
         }
         Some(Fault::TruncatedBody)
             if matches!(route, Route::RegisterClient | Route::StartDeviceAuthorization | Route::Logout) =>
@@ -924,6 +986,7 @@ fn respond(st: &mut State, req: &RecordedRequest, fault: Option<Fault>, request_
     match route {
         Route::GetRoleCredentials => get_role_credentials(st, req),
         Route::CreateToken => create_token(st, req),
+        Route::Authorize => pkce::authorize(st, req),
         _ => device::respond(st, req, route),
     }
 }
@@ -991,8 +1054,10 @@ fn create_token(st: &mut State, req: &RecordedRequest) -> Reply {
     if st.clients.get(field("clientId")).is_none_or(|s| s != field("clientSecret")) {
         return invalid_client();
     }
-    if field("grantType") == DEVICE_CODE_GRANT {
-        return device::create_token(st, field("clientId"), &body);
+    match field("grantType") {
+        DEVICE_CODE_GRANT => return device::create_token(st, field("clientId"), &body),
+        AUTHORIZATION_CODE_GRANT => return pkce::create_token(st, field("clientId"), &body),
+        _ => {}
     }
     if field("grantType") != "refresh_token" {
         return err(400, "UnsupportedGrantTypeException", json!({"error": "unsupported_grant_type"}));
@@ -1232,7 +1297,7 @@ mod tests {
         assert_eq!(r.status, 404);
         assert_eq!(r.header("x-amzn-errortype"), Some("UnknownOperationException"));
         let body = json!({"clientId": s.client_id, "clientSecret": s.client_secret,
-            "grantType": "authorization_code"})
+            "grantType": "client_credentials"})
         .to_string();
         let (a, b) = body.split_at(10);
         let r = c.raw(&format!(

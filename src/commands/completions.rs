@@ -132,17 +132,18 @@ mod tests {
     use super::*;
     use clap_complete::Shell;
 
-    /// Every `--profile` (root, `status`, `configure`) and `--sso-session` (root, `status`) is
+    /// Every `--profile` (root, `status`, `configure`, `login`, `logout`) and `--sso-session`
+    /// (root, `status`, `login`, `logout`) is
     /// rewritten: a clap_complete upgrade that changes the scripts' shape fails here, not silently.
     #[test]
     fn every_name_flag_is_rewritten_in_each_shell() {
         let count = |shell, needle: &str| script(shell).matches(needle).count();
-        assert_eq!(count(Shell::Bash, "__complete profiles"), 3);
-        assert_eq!(count(Shell::Bash, "__complete sso-sessions"), 2);
-        assert_eq!(count(Shell::Zsh, ":_aws_sso_credential_process_names profiles'"), 3);
-        assert_eq!(count(Shell::Zsh, ":_aws_sso_credential_process_names sso-sessions'"), 2);
-        assert_eq!(count(Shell::Fish, "(__fish_aws_sso_credential_process_names profiles)"), 3);
-        assert_eq!(count(Shell::Fish, "(__fish_aws_sso_credential_process_names sso-sessions)"), 2);
+        assert_eq!(count(Shell::Bash, "__complete profiles"), 5);
+        assert_eq!(count(Shell::Bash, "__complete sso-sessions"), 4);
+        assert_eq!(count(Shell::Zsh, ":_aws_sso_credential_process_names profiles'"), 5);
+        assert_eq!(count(Shell::Zsh, ":_aws_sso_credential_process_names sso-sessions'"), 4);
+        assert_eq!(count(Shell::Fish, "(__fish_aws_sso_credential_process_names profiles)"), 5);
+        assert_eq!(count(Shell::Fish, "(__fish_aws_sso_credential_process_names sso-sessions)"), 4);
         assert_eq!(count(Shell::Fish, "-- $cmd[1..-2] 2>/dev/null"), 1);
         assert!(script(Shell::Zsh).starts_with("#compdef aws-sso-credential-process\n"));
     }

@@ -812,6 +812,111 @@ fn legacy_profile_for(files: &SharedConfig, start_url: &str) -> Option<String> {
         .map(|p| p.name().to_owned())
 }
 
+/// What a sign-in is for: the session, the scopes its client registers with, and the profile
+/// whose endpoint settings apply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoginSession {
+    /// The session whose token the sign-in writes.
+    pub session: SsoSession,
+    /// `sso_registration_scopes` of the `[sso-session]`, parsed as the AWS CLI parses it
+    /// (`parse_sso_registration_scopes`: split at commas, blanks trimmed, empty ones dropped);
+    /// `None` if not set (the legacy layout has none).
+    pub scopes: Option<Vec<String>>,
+    /// The profile the target named (after following one that runs this helper), for endpoint
+    /// settings; `None` for `--sso-session` and `--start-url`.
+    pub profile: Option<String>,
+}
+
+/// The session `login` (and `logout` with a target) signs in to for `target`, as
+/// `aws sso login` finds it (`BaseSSOCommand._get_sso_config`): a profile's `sso_session`, or
+/// its `sso_start_url` + `sso_region` (the legacy layout); `--sso-session NAME`; or
+/// `--start-url` + `--region`. Unlike resolution for credentials, no account or role is needed.
+/// Also: a profile that runs this helper with `--profile P` means `P`, and a `role_arn` profile
+/// the session at the base of its chain.
+///
+/// # Errors
+/// The profile or section is missing or incomplete, or the profile has no SSO session at all.
+pub fn login_session(
+    config: &LoadedConfig,
+    env: &Environment,
+    target: &Target,
+    program_names: &[&str],
+) -> Result<LoginSession, ConfigError> {
+    let scopes_of = |session: &SsoSession| match session {
+        SsoSession::Named { name, .. } => config
+            .files
+            .sso_session(name)
+            .and_then(|section| section.get("sso_registration_scopes"))
+            .map(|scopes| scopes.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()),
+        SsoSession::Legacy { .. } => None,
+    };
+    let with_scopes =
+        |session: SsoSession, profile: Option<String>| LoginSession { scopes: scopes_of(&session), session, profile };
+    let name = match target {
+        Target::SsoSession { name, .. } => return Ok(with_scopes(named_session(config, name, None)?, None)),
+        Target::StartUrl { start_url, region, .. } => {
+            let session = SsoSession::Legacy {
+                start_url: start_url.clone(),
+                region: region.clone(),
+                login_profile: legacy_profile_for(&config.files, start_url),
+            };
+            return Ok(with_scopes(session, None));
+        }
+        Target::Profile(_) => profile_name(target, env).unwrap_or_else(|| "default".to_owned()),
+    };
+    let Some(mut profile) = config.profile(&name) else {
+        return Err(naming_unreadable_credentials(config, profile_not_found(config, env, target, &name)));
+    };
+    if let Some(next) = helper_target(&profile, program_names)
+        && next != name
+    {
+        profile = config.profile(&next).ok_or_else(|| {
+            let mut error = profile_not_found(config, env, &Target::Profile(Some(next.clone())), &next);
+            if let ConfigError::ProfileNotFound { origin, .. } = &mut error {
+                *origin = format!("the --profile in the credential_process of profile `{name}`");
+            }
+            error
+        })?;
+    }
+    let profile_name = Some(profile.name().to_owned());
+    if let Some(session_name) = profile.get("sso_session") {
+        return Ok(with_scopes(named_session(config, session_name, Some(&profile))?, profile_name));
+    }
+    if profile.get("sso_start_url").is_some() || profile.get("sso_region").is_some() {
+        let (start_url, region) = (profile.get("sso_start_url"), profile.get("sso_region"));
+        let missing: Vec<&'static str> = [("sso_start_url", start_url.is_none()), ("sso_region", region.is_none())]
+            .into_iter()
+            .filter_map(|(key, missing)| missing.then_some(key))
+            .collect();
+        if !missing.is_empty() {
+            return Err(ConfigError::MissingKeys {
+                section: format!("profile `{}`", profile.name()),
+                keys: missing,
+                path: config.path.clone(),
+            });
+        }
+        let session = SsoSession::Legacy {
+            start_url: start_url.unwrap_or_default().to_owned(),
+            region: region.unwrap_or_default().to_owned(),
+            login_profile: profile_name.clone(),
+        };
+        return Ok(with_scopes(session, profile_name));
+    }
+    if profile.get("role_arn").is_some() {
+        return match resolve_profile_or_chain(config, env, profile, program_names)
+            .map_err(|error| naming_unreadable_credentials(config, error))?
+        {
+            Resolved::Chain(RoleChain { base: ChainBase::Sso { role, .. }, .. }) | Resolved::Sso(role) => {
+                Ok(with_scopes(role.session, profile_name))
+            }
+            Resolved::Chain(RoleChain { base: ChainBase::StaticKeys { profile: base, .. }, .. }) => {
+                Err(ConfigError::NotSso { profile: base, path: config.path.clone() })
+            }
+        };
+    }
+    Err(not_sso_reason(&profile, &config.path, program_names))
+}
+
 /// Quotes a word for a POSIX shell if it needs it, so the printed command can be pasted.
 fn shell_word(word: &str) -> Cow<'_, str> {
     shlex::try_quote(word).unwrap_or(Cow::Borrowed(word))
@@ -1024,6 +1129,56 @@ source_profile = via-helper
     }
 
     /// The sample config, plus a profile whose credential_process calls itself.
+    fn login_in(text: &str, target: Target) -> Result<LoginSession, ConfigError> {
+        let (home, env) = config(text);
+        let loaded = load(&env).unwrap();
+        let result = login_session(&loaded, &env, &target, &[]);
+        drop(home);
+        result
+    }
+
+    #[test]
+    fn login_finds_the_session_as_aws_sso_login_does_and_follows_the_helper_and_chains() {
+        let text = session_config().replace(
+            "sso_registration_scopes = sso:account:access",
+            "sso_registration_scopes = sso:account:access , ,codewhisperer:completions",
+        );
+        let named = SsoSession::Named {
+            name: "my-sso".into(),
+            start_url: "https://d-1234567890.awsapps.com/start".into(),
+            region: "us-east-1".into(),
+        };
+        let scopes = Some(vec!["sso:account:access".to_owned(), "codewhisperer:completions".to_owned()]);
+        for (profile, via) in
+            [("dev-sso", "dev-sso"), ("dev", "dev-sso"), ("prod-admin", "prod-admin"), ("prod", "prod-admin")]
+        {
+            let login = login_in(&text, Target::Profile(Some(profile.into()))).unwrap();
+            assert_eq!(
+                login,
+                LoginSession { session: named.clone(), scopes: scopes.clone(), profile: Some(via.into()) }
+            );
+        }
+        let login = login_in(
+            &text,
+            Target::SsoSession { name: "my-sso".into(), account_id: String::new(), role_name: String::new() },
+        );
+        assert_eq!(login.unwrap(), LoginSession { session: named, scopes, profile: None });
+        let login = login_in(&text, Target::Profile(Some("legacy".into()))).unwrap();
+        assert_eq!(login.session.login_command(), "aws sso login --profile legacy");
+        assert_eq!(login.scopes, None);
+        // No account or role needed; a profile with only `sso_session` is enough.
+        let login =
+            login_in(&format!("{text}\n[profile bare]\nsso_session = my-sso\n"), Target::Profile(Some("bare".into())));
+        assert!(login.is_ok(), "{login:?}");
+        let err = login_in(&text, Target::Profile(Some("loop".into()))).unwrap_err();
+        assert!(matches!(err, ConfigError::SelfReferencing { .. }), "{err:?}");
+        let err = login_in(
+            &text,
+            Target::SsoSession { name: "nope".into(), account_id: String::new(), role_name: String::new() },
+        );
+        assert!(matches!(err, Err(ConfigError::SsoSessionNotFound { .. })));
+    }
+
     fn session_config() -> String {
         format!(
             "{}\n[profile loop]\ncredential_process = /usr/local/bin/aws-sso-credential-process --profile loop\n",

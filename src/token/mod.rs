@@ -6,12 +6,39 @@
 
 pub mod cache;
 pub mod refresh;
+pub mod registration;
 
 use serde_json::{Map, Value};
 use time::{Duration, OffsetDateTime};
 
 use crate::secret::Secret;
 use crate::timestamp;
+
+/// A new token file, as `aws sso login` writes it (`SSOTokenFetcher._create_token_attempt`,
+/// `SSOTokenFetcherAuth._create_token_`, dumped by `_sso_json_dumps`): `startUrl`, `region`,
+/// `accessToken`, `expiresAt`, `clientId`, `clientSecret`, `registrationExpiresAt`, then
+/// `refreshToken` if one was issued, in that order, timestamps `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn signed_in_file(
+    start_url: &str,
+    region: &str,
+    access_token: &Secret,
+    expires_at: OffsetDateTime,
+    registration: &registration::Registration,
+    refresh_token: Option<&Secret>,
+) -> Vec<u8> {
+    let mut document = Map::new();
+    document.insert("startUrl".into(), start_url.into());
+    document.insert("region".into(), region.into());
+    document.insert("accessToken".into(), access_token.expose().into());
+    document.insert("expiresAt".into(), timestamp::format(expires_at).into());
+    document.insert("clientId".into(), registration.client_id.clone().into());
+    document.insert("clientSecret".into(), registration.client_secret.expose().into());
+    document.insert("registrationExpiresAt".into(), timestamp::format(registration.expires_at).into());
+    if let Some(refresh_token) = refresh_token {
+        document.insert("refreshToken".into(), refresh_token.expose().into());
+    }
+    crate::json::to_python_default(&Value::Object(document))
+}
 
 /// Refresh a token with less than this left, as the AWS CLI and botocore do
 /// (`SSOTokenProvider._REFRESH_WINDOW`); the Rust and JS SDKs use 5 minutes.

@@ -41,6 +41,8 @@ mod follow;
 mod formats;
 /// `--min-ttl`: credentials that last, or exit 5 naming the limit.
 mod lifetime;
+/// `login` (PKCE through `$BROWSER`, device code) and `logout`, against the fake.
+mod login;
 /// The SSO session is gone: exit 3 and the exact `aws sso login` command.
 mod login_required;
 /// The config memo: a settled config is resolved without reading it, and any change is read.
