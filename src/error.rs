@@ -38,13 +38,13 @@ pub enum Error {
     #[error(transparent)]
     Proxy(#[from] BadProxy),
     /// The SSO session cannot give us a token any more.
-    #[error("{session} {reason}; run `{command}`")]
+    #[error("{session} {reason}; run {command}")]
     LoginRequired {
         /// Which session (`SSO session `my-sso``).
         session: String,
         /// What is wrong, starting with a verb (`has expired and cannot be refreshed …`).
         reason: String,
-        /// The `aws sso login` command that fixes it.
+        /// The commands that fix it, quoted ([`crate::config::SsoSession::login_commands`]).
         command: String,
     },
     /// An AWS call failed.

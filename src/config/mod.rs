@@ -98,8 +98,30 @@ impl SsoSession {
         }
     }
 
-    /// The command that gets a new token for this session.
-    pub fn login_command(&self) -> String {
+    /// This program's command that gets a new token for this session (`login`): by
+    /// `--sso-session`, by a profile with the legacy keys, or by `--start-url` and `--region`.
+    pub fn own_login_command(&self) -> String {
+        let program = PROGRAM_NAME;
+        match self {
+            Self::Named { name, .. } => format!("{program} login --sso-session {}", shell_word(name)),
+            Self::Legacy { login_profile: Some(profile), .. } => {
+                format!("{program} login --profile {}", shell_word(profile))
+            }
+            Self::Legacy { start_url, region, .. } => {
+                format!("{program} login --start-url {} --region {}", shell_word(start_url), shell_word(region))
+            }
+        }
+    }
+
+    /// How to sign in again, as messages name it: this program's command, then the AWS CLI's
+    /// (`` `aws-sso-credential-process login --sso-session my-sso` (or `aws sso login
+    /// --sso-session my-sso`) ``).
+    pub fn login_commands(&self) -> String {
+        format!("`{}` (or `{}`)", self.own_login_command(), self.cli_login_command())
+    }
+
+    /// The AWS CLI's command that gets a new token for this session.
+    pub fn cli_login_command(&self) -> String {
         match self {
             Self::Named { name, .. } => format!("aws sso login --sso-session {}", shell_word(name)),
             Self::Legacy { login_profile: Some(profile), .. } => {
@@ -1164,7 +1186,7 @@ source_profile = via-helper
         );
         assert_eq!(login.unwrap(), LoginSession { session: named, scopes, profile: None });
         let login = login_in(&text, Target::Profile(Some("legacy".into()))).unwrap();
-        assert_eq!(login.session.login_command(), "aws sso login --profile legacy");
+        assert_eq!(login.session.cli_login_command(), "aws sso login --profile legacy");
         assert_eq!(login.scopes, None);
         // No account or role needed; a profile with only `sso_session` is enough.
         let login =
@@ -1201,7 +1223,7 @@ source_profile = via-helper
                 role_name: "ReadOnly".into(),
             }
         );
-        assert_eq!(role.session.login_command(), "aws sso login --sso-session my-sso");
+        assert_eq!(role.session.cli_login_command(), "aws sso login --sso-session my-sso");
     }
 
     #[test]
@@ -1209,7 +1231,7 @@ source_profile = via-helper
         let role = resolve_in(&session_config(), Target::Profile(Some("legacy".into()))).unwrap();
         assert_eq!(role.session.start_url(), "https://d-1234567890.awsapps.com/start");
         assert_eq!(role.session.region(), "us-east-1");
-        assert_eq!(role.session.login_command(), "aws sso login --profile legacy");
+        assert_eq!(role.session.cli_login_command(), "aws sso login --profile legacy");
     }
 
     #[test]
@@ -1230,7 +1252,7 @@ source_profile = via-helper
             },
         )
         .unwrap();
-        assert_eq!(role.session.login_command(), "aws sso login --profile legacy");
+        assert_eq!(role.session.cli_login_command(), "aws sso login --profile legacy");
     }
 
     #[test]
@@ -1328,6 +1350,16 @@ source_profile = via-helper
     #[test]
     fn login_command_quotes_odd_names() {
         let session = SsoSession::Named { name: "my sso".into(), start_url: String::new(), region: String::new() };
-        assert_eq!(session.login_command(), "aws sso login --sso-session 'my sso'");
+        assert_eq!(session.cli_login_command(), "aws sso login --sso-session 'my sso'");
+        assert_eq!(
+            session.login_commands(),
+            "`aws-sso-credential-process login --sso-session 'my sso'` (or `aws sso login --sso-session 'my sso'`)"
+        );
+        let legacy =
+            SsoSession::Legacy { start_url: "https://x/start".into(), region: "eu-west-1".into(), login_profile: None };
+        assert_eq!(
+            legacy.own_login_command(),
+            "aws-sso-credential-process login --start-url https://x/start --region eu-west-1"
+        );
     }
 }

@@ -211,9 +211,9 @@ impl SlowPath<'_> {
                 timestamp::format(refreshed.expires_at)
             )),
             Err(e) => report.warn(format!(
-                "refreshed the SSO token but cannot write it back to `{}` ({e}); other tools may need `{}`",
+                "refreshed the SSO token but cannot write it back to `{}` ({e}); other tools may need {}",
                 path.display(),
-                session.login_command()
+                session.login_commands()
             )),
         }
         Ok(refreshed.access_token)
@@ -298,5 +298,5 @@ fn cannot_refresh(session: &SsoSession, why: NotRefreshable) -> Error {
 }
 
 fn login_required(session: &SsoSession, reason: &str) -> Error {
-    Error::LoginRequired { session: session.to_string(), reason: reason.to_owned(), command: session.login_command() }
+    Error::LoginRequired { session: session.to_string(), reason: reason.to_owned(), command: session.login_commands() }
 }

@@ -388,7 +388,12 @@ fn after_aws_sso_logout_we_ask_for_a_login_and_print_nothing() {
     assert!(out.stdout.is_empty(), "nothing on stdout: {}", String::from_utf8_lossy(&out.stdout));
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.starts_with("aws-sso-credential-process: "), "{stderr}");
-    assert!(stderr.trim_end().ends_with("run `aws sso login --sso-session my-sso`"), "{stderr}");
+    assert!(
+        stderr.trim_end().ends_with(
+            "run `aws-sso-credential-process login --sso-session my-sso` (or `aws sso login --sso-session my-sso`)"
+        ),
+        "{stderr}"
+    );
     env.assert_no_secret(&stderr);
     let calls = env.fake.requests()[before..].iter().map(|r| r.route).collect::<Vec<_>>();
     assert!(!calls.contains(&Some(Route::GetRoleCredentials)), "no call that returns credentials: {calls:?}");

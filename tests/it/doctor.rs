@@ -170,8 +170,14 @@ fn the_sample_config_has_only_its_legacy_profile_to_report() {
         document["findings"].as_array().unwrap().iter().map(|f| f["check"].as_str().unwrap().to_owned()).collect()
     };
     assert_eq!(checks(&document), ["legacy-layout", "missing-token", "missing-token"], "{document:#}");
-    assert_eq!(document["findings"][1]["fix"], "run `aws sso login --sso-session my-sso`");
-    assert_eq!(document["findings"][2]["fix"], "run `aws sso login --profile legacy`");
+    assert_eq!(
+        document["findings"][1]["fix"],
+        "run `aws-sso-credential-process login --sso-session my-sso` (or `aws sso login --sso-session my-sso`)"
+    );
+    assert_eq!(
+        document["findings"][2]["fix"],
+        "run `aws-sso-credential-process login --profile legacy` (or `aws sso login --profile legacy`)"
+    );
     // Signed in with both: only the legacy layout is left.
     let session = env.login(8 * HOUR);
     env.write_token(&env.legacy_token_path(), &token_document(&session, 8 * HOUR));

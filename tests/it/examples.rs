@@ -17,6 +17,11 @@ fn the_demo_shows_refresh_cache_hit_chaining_and_login_required() {
     assert!(sections[3].starts_with("prod-admin\n") && sections[3].contains("AWS calls: AssumeRole\n"), "{text}");
     assert!(sections[3].contains("\"AccountId\":\"444455556666\""), "{text}");
     assert!(sections[4].contains("AWS calls: CreateToken\n"), "{text}");
-    assert!(sections[4].contains("run `aws sso login --sso-session my-sso`"), "{text}");
+    assert!(
+        sections[4].contains(
+            "run `aws-sso-credential-process login --sso-session my-sso` (or `aws sso login --sso-session my-sso`)"
+        ),
+        "{text}"
+    );
     assert!(sections[4].contains("exit code: 3"), "{text}");
 }

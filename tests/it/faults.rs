@@ -291,7 +291,7 @@ fn a_full_disk_still_prints_credentials_with_warnings_and_keeps_the_old_token() 
     let lines = warnings(&run);
     assert_eq!(lines.len(), 2, "{}", run.stderr);
     assert!(lines[0].contains("refreshed the SSO token but cannot write it back to `"), "{}", lines[0]);
-    assert!(lines[0].ends_with("other tools may need `aws sso login --sso-session my-sso`"), "{}", lines[0]);
+    assert!(lines[0].ends_with("other tools may need `aws-sso-credential-process login --sso-session my-sso` (or `aws sso login --sso-session my-sso`)"), "{}", lines[0]);
     assert!(lines[1].contains("cannot write the role credential cache"), "{}", lines[1]);
     assert_kept_and_only_folders_added(&before, &snapshot(&env.aws_dir()));
 }
@@ -319,7 +319,7 @@ fn read_only_cache_folders_still_print_credentials_with_warnings_and_keep_every_
     assert_eq!(lines.len(), 2, "{}", run.stderr);
     assert!(lines[0].contains("refreshed the SSO token but cannot write it back"), "{}", lines[0]);
     assert!(lines[0].contains("Permission denied"), "{}", lines[0]);
-    assert!(lines[0].ends_with("other tools may need `aws sso login --sso-session my-sso`"), "{}", lines[0]);
+    assert!(lines[0].ends_with("other tools may need `aws-sso-credential-process login --sso-session my-sso` (or `aws sso login --sso-session my-sso`)"), "{}", lines[0]);
     assert!(lines[1].contains("cannot write the role credential cache"), "{}", lines[1]);
     assert_eq!(after, before);
 }

@@ -9,7 +9,12 @@ fn no_token_at_all_names_the_login_command() {
     let env = TestEnv::new();
     let line = env.run_err(&["--profile", "dev-sso"], LOGIN_REQUIRED);
     assert!(line.starts_with("aws-sso-credential-process: SSO session `my-sso` has no cached token (no `"), "{line}");
-    assert!(line.ends_with("; run `aws sso login --sso-session my-sso`"), "{line}");
+    assert!(
+        line.ends_with(
+            "; run `aws-sso-credential-process login --sso-session my-sso` (or `aws sso login --sso-session my-sso`)"
+        ),
+        "{line}"
+    );
     assert_eq!(env.fake.total_calls(), 0);
 }
 
@@ -25,7 +30,7 @@ fn expired_and_not_refreshable_names_the_login_command_and_calls_nothing() {
     let line = env.run_err(&["--profile", "dev-sso"], LOGIN_REQUIRED);
     assert_eq!(
         line,
-        "aws-sso-credential-process: SSO session `my-sso` has expired and cannot be refreshed (it has no refresh token); run `aws sso login --sso-session my-sso`"
+        "aws-sso-credential-process: SSO session `my-sso` has expired and cannot be refreshed (it has no refresh token); run `aws-sso-credential-process login --sso-session my-sso` (or `aws sso login --sso-session my-sso`)"
     );
     assert_eq!(env.fake.total_calls(), 0);
 }
@@ -57,7 +62,12 @@ fn legacy_layout_names_the_profile_and_explains_why_it_cannot_refresh() {
         "{line}"
     );
     assert!(line.contains("the legacy sso_start_url layout never gets one"), "{line}");
-    assert!(line.ends_with("; run `aws sso login --profile legacy`"), "{line}");
+    assert!(
+        line.ends_with(
+            "; run `aws-sso-credential-process login --profile legacy` (or `aws sso login --profile legacy`)"
+        ),
+        "{line}"
+    );
 }
 
 #[test]
@@ -67,7 +77,12 @@ fn a_revoked_refresh_token_means_login() {
     env.fake.revoke_refresh_token(&session.refresh_token);
     let line = env.run_err(&["--profile", "dev-sso"], LOGIN_REQUIRED);
     assert!(line.contains("has expired and its refresh was refused (InvalidGrantException"), "{line}");
-    assert!(line.ends_with("run `aws sso login --sso-session my-sso`"), "{line}");
+    assert!(
+        line.ends_with(
+            "run `aws-sso-credential-process login --sso-session my-sso` (or `aws sso login --sso-session my-sso`)"
+        ),
+        "{line}"
+    );
     assert_eq!(env.fake.calls(Route::CreateToken), 1);
     assert_eq!(env.fake.calls(Route::GetRoleCredentials), 0);
 }
@@ -80,7 +95,7 @@ fn a_token_the_portal_refuses_means_login() {
     let line = env.run_err(&["--profile", "dev-sso"], LOGIN_REQUIRED);
     assert_eq!(
         line,
-        "aws-sso-credential-process: SSO session `my-sso` has a token the SSO portal refused (expired or revoked); run `aws sso login --sso-session my-sso`"
+        "aws-sso-credential-process: SSO session `my-sso` has a token the SSO portal refused (expired or revoked); run `aws-sso-credential-process login --sso-session my-sso` (or `aws sso login --sso-session my-sso`)"
     );
     assert_eq!(env.fake.calls(Route::GetRoleCredentials), 1, "401 is not retried");
 }
@@ -100,7 +115,12 @@ fn a_malformed_or_truncated_token_file_means_login() {
         std::fs::write(env.token_path(), &contents).unwrap();
         let line = env.run_err(&["--profile", "dev-sso"], LOGIN_REQUIRED);
         assert!(line.contains("has an unusable token file") && line.contains(why), "{line}");
-        assert!(line.ends_with("run `aws sso login --sso-session my-sso`"), "{line}");
+        assert!(
+            line.ends_with(
+                "run `aws-sso-credential-process login --sso-session my-sso` (or `aws sso login --sso-session my-sso`)"
+            ),
+            "{line}"
+        );
     }
     assert_eq!(env.fake.total_calls(), 0);
 }

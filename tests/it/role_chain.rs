@@ -296,7 +296,12 @@ fn sts_errors_map_to_the_failure_contract() {
 fn the_base_session_being_gone_asks_for_the_sso_login() {
     let env = chain_env();
     let line = env.run_err(&["--profile", "deploy"], 3);
-    assert!(line.ends_with("run `aws sso login --sso-session my-sso`"), "{line}");
+    assert!(
+        line.ends_with(
+            "run `aws-sso-credential-process login --sso-session my-sso` (or `aws sso login --sso-session my-sso`)"
+        ),
+        "{line}"
+    );
     assert_eq!(env.fake.total_calls(), 0);
 }
 

@@ -215,6 +215,7 @@ fn json_has_one_entry_per_profile_and_a_top_level_verdict() {
                 "usable",
                 "reason",
                 "login_command",
+                "cli_login_command",
                 "base_profile",
                 "sso_session",
                 "legacy",
@@ -251,7 +252,8 @@ fn json_has_one_entry_per_profile_and_a_top_level_verdict() {
             "kind": "sso",
             "usable": true,
             "reason": "the cached role credentials are fresh",
-            "login_command": "aws sso login --sso-session my-sso",
+            "login_command": "aws-sso-credential-process login --sso-session my-sso",
+            "cli_login_command": "aws sso login --sso-session my-sso",
             "base_profile": null,
             "sso_session": "my-sso",
             "legacy": false,
@@ -287,7 +289,8 @@ fn json_has_one_entry_per_profile_and_a_top_level_verdict() {
     let legacy = &profiles[1];
     assert_eq!(legacy["usable"], json!(false));
     assert_eq!((legacy["sso_session"].clone(), legacy["legacy"].clone()), (Value::Null, json!(true)));
-    assert_eq!(legacy["login_command"], json!("aws sso login --profile legacy"));
+    assert_eq!(legacy["login_command"], json!("aws-sso-credential-process login --profile legacy"));
+    assert_eq!(legacy["cli_login_command"], json!("aws sso login --profile legacy"));
     assert_eq!(legacy["token"]["state"], json!("missing"));
     assert_eq!(legacy["token"]["exists"], json!(false));
     assert_eq!(legacy["token"]["expires_at"], Value::Null);
@@ -352,7 +355,7 @@ fn verify_gets_the_credentials_and_shows_whose_they_are() {
     assert_eq!(env.fake.calls(Route::GetCallerIdentity), 1);
     assert!(env.role_cache_path().exists(), "cached, as the default command does");
     let text = without_user_id(&run.stdout);
-    let verify = text.split("Login command:          aws sso login --sso-session my-sso\n").nth(1).unwrap();
+    let verify = text.split("Login command:          aws-sso-credential-process login --sso-session my-sso (or aws sso login --sso-session my-sso)\n").nth(1).unwrap();
     golden("verify-gets-the-credentials-and-shows-whose-they-are", "expected.txt", verify);
     // What was inspected before the fetch: nothing cached then.
     assert!(text.contains("Role credentials:\n  File:"), "{text}");
@@ -443,7 +446,7 @@ fn verify_shows_why_credentials_cannot_be_had_and_exits_with_that_code() {
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("`); run `aws sso login --sso-session my-sso`\n"), "{}", run.stdout);
+    assert!(run.stdout.contains("`); run `aws-sso-credential-process login --sso-session my-sso` (or `aws sso login --sso-session my-sso`)\n"), "{}", run.stdout);
 
     env.login(8 * HOUR);
     env.fake.fail_always(Route::GetCallerIdentity, Some(fake_aws::Fault::Internal));

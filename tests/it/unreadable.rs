@@ -160,7 +160,7 @@ fn an_unreadable_token_is_named_by_every_command() {
     assert_eq!(
         doctor_block(&String::from_utf8(output.stdout).unwrap(), "token-file-unparseable"),
         format!(
-            "problem  token-file-unparseable\n  where: {path}\n  what:  the token file of the SSO session `my-sso` cannot be read ({DENIED})\n  fix:   check the file's owner and mode (`ls -l {path}`), or run `aws sso login --sso-session my-sso`\n",
+            "problem  token-file-unparseable\n  where: {path}\n  what:  the token file of the SSO session `my-sso` cannot be read ({DENIED})\n  fix:   check the file's owner and mode (`ls -l {path}`), or run `aws-sso-credential-process login --sso-session my-sso` (or `aws sso login --sso-session my-sso`)\n",
             path = token.display()
         )
     );

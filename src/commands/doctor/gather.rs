@@ -222,7 +222,7 @@ fn missing_tokens(missing: Vec<(config::SsoSession, PathBuf)>) -> Vec<Finding> {
                 message: format!(
                     "nobody has signed in with the {session} on this machine (it has no token file): every profile using it fails (exit 3) until someone does"
                 ),
-                fix: format!("run `{}`", session.login_command()),
+                fix: format!("run {}", session.login_commands()),
             }
         })
         .collect()

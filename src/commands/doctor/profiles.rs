@@ -74,6 +74,12 @@ impl<'a> Files<'a> {
     }
 }
 
+/// How to sign in to `[sso-session NAME]`: this program's `login`, then the AWS CLI's.
+fn login_commands(name: &str) -> String {
+    let name = shell_word(name);
+    format!("`{} login --sso-session {name}` (or `aws sso login --sso-session {name}`)", crate::program::PROGRAM_NAME)
+}
+
 /// The section of profile `name`, headed as in the config file or in the credentials file.
 fn profile_section(name: &str, in_config: bool) -> Section {
     let header = match (in_config, name) {
@@ -209,7 +215,7 @@ fn move_to_session(
     region: Option<&str>,
     change: &str,
 ) -> String {
-    let login = format!("then run `aws sso login --sso-session {}`", shell_word(session));
+    let login = format!("then run {}", login_commands(session));
     if exists {
         format!("{reuse}{change}\n{login}")
     } else {
@@ -355,7 +361,7 @@ pub(super) fn missing_registration_scopes(files: &Files<'_>) -> Vec<Finding> {
                 file: files.config_path.to_path_buf(),
                 section: Some(Section::SsoSession(name.to_owned())),
                 message,
-                fix: format!("{change}\nthen run `aws sso login --sso-session {}`", shell_word(name)),
+                fix: format!("{change}\nthen run {}", login_commands(name)),
             })
         })
         .collect()
@@ -749,7 +755,7 @@ mod tests {
         assert_eq!(summary[0].0, "[profile ci]");
         assert_eq!(
             summary[0].1,
-            "add this section (what `aws configure sso-session` writes):\n  [sso-session acme]\n  sso_start_url = https://acme.awsapps.com/start\n  sso_region = us-east-1\n  sso_registration_scopes = sso:account:access\nand in [profile ci], use it instead of --start-url and --region:\n  credential_process = aws-sso-credential-process --sso-session acme --account-id 1 --role-name R\nthen run `aws sso login --sso-session acme`"
+            "add this section (what `aws configure sso-session` writes):\n  [sso-session acme]\n  sso_start_url = https://acme.awsapps.com/start\n  sso_region = us-east-1\n  sso_registration_scopes = sso:account:access\nand in [profile ci], use it instead of --start-url and --region:\n  credential_process = aws-sso-credential-process --sso-session acme --account-id 1 --role-name R\nthen run `aws-sso-credential-process login --sso-session acme` (or `aws sso login --sso-session acme`)"
         );
         assert_eq!(summary[1].0, "[default]");
         assert!(summary[1].1.contains("  sso_region = <the IAM Identity Center region>\n"), "{}", summary[1].1);
@@ -757,7 +763,7 @@ mod tests {
             summary[2],
             (
                 "[profile same]",
-                "use the [sso-session s] section, which has the same start URL: in [profile same], replace sso_start_url and sso_region with\n  sso_session = s\nthen run `aws sso login --sso-session s`"
+                "use the [sso-session s] section, which has the same start URL: in [profile same], replace sso_start_url and sso_region with\n  sso_session = s\nthen run `aws-sso-credential-process login --sso-session s` (or `aws sso login --sso-session s`)"
             )
         );
         assert!(legacy_layout(&files(&parse(SESSION, ""))).is_empty());
@@ -784,7 +790,7 @@ mod tests {
         assert!(findings[0].message.starts_with("the section has no sso_registration_scopes, so `aws sso login`"));
         assert_eq!(
             findings[0].fix,
-            "add to [sso-session none]:\n  sso_registration_scopes = sso:account:access\nthen run `aws sso login --sso-session none`"
+            "add to [sso-session none]:\n  sso_registration_scopes = sso:account:access\nthen run `aws-sso-credential-process login --sso-session none` (or `aws sso login --sso-session none`)"
         );
         assert!(findings[1].fix.contains("  sso_registration_scopes = codecatalyst:read_write, sso:account:access\n"));
     }

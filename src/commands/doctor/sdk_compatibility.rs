@@ -114,7 +114,7 @@ fn config_header(path: &Path, raw: &str, kind: &SectionKind) -> Option<Finding> 
         let renamed = sdk_name(name);
         match kind {
             SectionKind::SsoSession(_) => format!(
-                "rename it to [sso-session {renamed}] and change every `sso_session = {name}` to `sso_session = {renamed}`, then run `aws sso login --sso-session {renamed}` (tokens are cached under the session's name)"
+                "rename it to [sso-session {renamed}] and change every `sso_session = {name}` to `sso_session = {renamed}`, then run `aws-sso-credential-process login --sso-session {renamed}` (or `aws sso login --sso-session {renamed}`) (tokens are cached under the session's name)"
             ),
             SectionKind::Services(_) => {
                 format!("rename it to [services {renamed}] and change every `services = {name}` to match")

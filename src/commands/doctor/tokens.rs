@@ -177,7 +177,7 @@ pub(super) fn check(files: &[TokenFile], now: OffsetDateTime) -> (Vec<Finding>, 
     let (mut unparseable, mut expired) = (Vec::new(), Vec::new());
     for file in files {
         let session = &file.session;
-        let login = session.login_command();
+        let login = session.login_commands();
         let problem = |message: String, fix: String| Finding {
             check: Check::TokenFileUnparseable,
             severity: Severity::Problem,
@@ -192,7 +192,7 @@ pub(super) fn check(files: &[TokenFile], now: OffsetDateTime) -> (Vec<Finding>, 
                 unparseable.push(problem(
                     format!("the token file of the {session} cannot be read ({why})"),
                     format!(
-                        "check the file's owner and mode (`ls -l {}`), or run `{login}`",
+                        "check the file's owner and mode (`ls -l {}`), or run {login}",
                         super::shell_path(&file.path)
                     ),
                 ));
@@ -204,7 +204,7 @@ pub(super) fn check(files: &[TokenFile], now: OffsetDateTime) -> (Vec<Finding>, 
             Err(why) => {
                 unparseable.push(problem(
                     format!("the token of the {session} cannot be used by any tool: {why}"),
-                    format!("run `{login}`: it writes a new token file"),
+                    format!("run {login}: it writes a new token file"),
                 ));
                 continue;
             }
@@ -217,7 +217,7 @@ pub(super) fn check(files: &[TokenFile], now: OffsetDateTime) -> (Vec<Finding>, 
                     "the token of the {session} is read by this helper but not by every SDK: {}; programs using those SDKs fail with this session",
                     reasons.join("; ")
                 ),
-                format!("run `{login}`: it rewrites the file with timestamps every SDK reads"),
+                format!("run {login}: it rewrites the file with timestamps every SDK reads"),
             ));
         }
         if let TokenDecision::LoginRequired(why) = token::decide(&token, now) {
@@ -230,7 +230,7 @@ pub(super) fn check(files: &[TokenFile], now: OffsetDateTime) -> (Vec<Finding>, 
                     "the token of the {session} expired at {} and cannot be refreshed ({why}): everything using this session fails until someone logs in again",
                     timestamp::format(token.expires_at)
                 ),
-                fix: format!("run `{login}`"),
+                fix: format!("run {login}"),
             });
         }
     }
@@ -315,7 +315,7 @@ mod tests {
         );
         assert_eq!(
             unparseable[0].fix,
-            "run `aws sso login --sso-session my-sso`: it rewrites the file with timestamps every SDK reads"
+            "run `aws-sso-credential-process login --sso-session my-sso` (or `aws sso login --sso-session my-sso`): it rewrites the file with timestamps every SDK reads"
         );
         assert!(!unparseable[0].message.contains("s3cret"));
     }
@@ -333,7 +333,7 @@ mod tests {
         assert!(message.contains("registrationExpiresAt `2027-01-01T00:00:00+00:00` has a UTC offset instead of `Z` (`2027-01-01T00:00:00Z`), which the AWS SDK for Rust cannot parse; its keys are spelled AccessToken, but the AWS SDK for Java looks for exactly accessToken and expiresAt"), "{message}");
         assert_eq!(
             unparseable[0].fix,
-            "run `aws sso login --profile p`: it rewrites the file with timestamps every SDK reads"
+            "run `aws-sso-credential-process login --profile p` (or `aws sso login --profile p`): it rewrites the file with timestamps every SDK reads"
         );
     }
 
@@ -364,7 +364,10 @@ mod tests {
         );
         assert_eq!(
             (expired[0].severity, expired[0].fix.as_str()),
-            (Severity::Warning, "run `aws sso login --sso-session my-sso`")
+            (
+                Severity::Warning,
+                "run `aws-sso-credential-process login --sso-session my-sso` (or `aws sso login --sso-session my-sso`)"
+            )
         );
     }
 }

@@ -645,7 +645,7 @@ Limits:
   Hop 2 credentials:    2026-11-23T12:10:00Z (in 10m), then assumed anew
   SSO session length:   not visible to clients (see the note below)
 Verdict:                usable (the cached credentials of hop 1 (profile `admin`) are fresh; the hops after it are assumed with them)
-Login command:          aws sso login --sso-session my-sso
+Login command:          aws-sso-credential-process login --sso-session my-sso (or aws sso login --sso-session my-sso)
 Verify (STS GetCallerIdentity):
   Account:              444455556666 (configured: 444455556666)
   Arn:                  arn:aws:sts::444455556666:assumed-role/Deploy/aws-sso-credential-process

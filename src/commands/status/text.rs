@@ -34,7 +34,13 @@ pub(super) fn text_block(status: &ProfileStatus, now: OffsetDateTime) -> String 
     let verdict = status.verdict();
     let word = if verdict.usable { "usable" } else { "login required" };
     field(&mut text, 0, "Verdict", format_args!("{word} ({})", verdict.reason));
-    field(&mut text, 0, "Login command", status.role.session.login_command());
+    let session = &status.role.session;
+    field(
+        &mut text,
+        0,
+        "Login command",
+        format!("{} (or {})", session.own_login_command(), session.cli_login_command()),
+    );
     if let Some(verification) = &status.verification {
         verification_section(&mut text, verification);
     }
