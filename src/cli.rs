@@ -88,7 +88,7 @@ same), 1 a file could not be deleted, 2 bad arguments or configuration.";
 const PRINT_EXIT_CODES: &str = "Exit codes: 0 printed, 1 stdout could not be written, 2 bad arguments.";
 
 /// The environment variables the helper reads, for the man page.
-pub(crate) const ENVIRONMENT: [(&str, &str); 8] = [
+pub(crate) const ENVIRONMENT: [(&str, &str); 10] = [
     ("AWS_CONFIG_FILE", "The config file (default ~/.aws/config)."),
     (
         "AWS_SHARED_CREDENTIALS_FILE",
@@ -105,6 +105,11 @@ pub(crate) const ENVIRONMENT: [(&str, &str); 8] = [
     ("AWS_REGION, AWS_DEFAULT_REGION, AWS_STS_REGIONAL_ENDPOINTS", "The STS region and endpoint for role chains."),
     ("HTTPS_PROXY, HTTP_PROXY, NO_PROXY", "The proxy for calls to AWS."),
     ("AWS_SSO_CREDENTIAL_PROCESS_LOG", "debug (or trace) traces each decision on stderr, as --verbose does."),
+    ("BROWSER", "The browser login opens (else the system's)."),
+    (
+        "AWS_SSO_CREDENTIAL_PROCESS_LOGIN_TIMEOUT",
+        "Seconds login waits for the browser's answer (default 600, as the AWS CLI).",
+    ),
     ("HOME, XDG_CACHE_HOME", "Where ~/.aws and the lock files (~/.cache/aws-sso-credential-process) are."),
 ];
 

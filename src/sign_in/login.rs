@@ -33,6 +33,10 @@ pub struct LoginRequest {
     pub no_browser: bool,
 }
 
+/// The variable that shortens (or lengthens) how long `login` waits for the browser's answer, in
+/// seconds (default [`pkce::TIME_LIMIT`], the CLI's 10 minutes).
+pub const TIME_LIMIT_VARIABLE: &str = "AWS_SSO_CREDENTIAL_PROCESS_LOGIN_TIMEOUT";
+
 /// How long to wait for another process refreshing or writing the token.
 const TOKEN_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -108,11 +112,15 @@ pub fn run(
                     tell(&format!("could not open a browser ({e}): open the URL above"));
                 }
             }
-            let code = match listener.wait(Instant::now() + pkce::TIME_LIMIT) {
+            let limit = env
+                .get(TIME_LIMIT_VARIABLE)
+                .and_then(|seconds| seconds.trim().parse().ok())
+                .map_or(pkce::TIME_LIMIT, Duration::from_secs);
+            let code = match listener.wait(Instant::now() + limit) {
                 Err(WaitError::TimedOut) => {
                     return Err(Error::SignIn(format!(
-                        "no answer from the browser within {} minutes; run the login again",
-                        pkce::TIME_LIMIT.as_secs() / 60
+                        "no answer from the browser within {}; run the login again",
+                        crate::lifetime::human(time::Duration::try_from(limit).unwrap_or(time::Duration::ZERO))
                     )));
                 }
                 Err(WaitError::Io(e)) => {

@@ -127,18 +127,12 @@ fn the_authorization_code_flow_writes_the_clis_files_and_the_helper_uses_them() 
     assert_eq!(token["startUrl"], "https://d-1234567890.awsapps.com/start");
     assert!(token["expiresAt"].as_str().unwrap().ends_with('Z'));
     assert_eq!(mode(&token_path), 0o600);
-    // The registration: the CLI's file name for this session and scopes, with its grant types.
-    let registration_path = env.aws_dir().join("sso/cache/41703fba9789c2c8f9b7faa73b70bebb72c62cc9.json");
-    let registration_path = if registration_path.exists() {
-        registration_path
-    } else {
-        // The sample's start URL differs from the vector: find it by its content.
-        std::fs::read_dir(env.aws_dir().join("sso/cache"))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .find(|p| *p != token_path)
-            .unwrap()
-    };
+    // The registration, next to the token (its name is checked against the CLI's key in
+    // `the_registration_file_has_the_clis_name`), with its grant types.
+    let cached: Vec<PathBuf> =
+        std::fs::read_dir(env.aws_dir().join("sso/cache")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(cached.len(), 2, "{cached:?}");
+    let registration_path = cached.into_iter().find(|p| *p != token_path).unwrap();
     let registration = env.read_json(&registration_path);
     assert_eq!(keys(&registration), ["clientId", "clientSecret", "expiresAt", "scopes", "grantTypes"]);
     assert_eq!(registration["grantTypes"], serde_json::json!(["authorization_code", "refresh_token"]));
@@ -298,4 +292,54 @@ fn logout_signs_out_of_everything_or_of_one_session() {
     );
     assert!(!env.legacy_token_path().exists());
     assert!(other.exists(), "only SSO credentials are deleted, as by `aws sso logout`");
+}
+
+/// No answer from the browser within the time limit (shortened here with the variable): one
+/// line, exit 3, nothing written.
+#[test]
+fn no_answer_within_the_time_limit_writes_nothing() {
+    let mut env = TestEnv::new();
+    env.set_env("BROWSER", "true");
+    env.set_env("AWS_SSO_CREDENTIAL_PROCESS_LOGIN_TIMEOUT", "1");
+    let run = env.run_any(&["login", "--profile", "dev-sso"]);
+    assert_eq!((run.code, run.stdout.as_str()), (3, ""));
+    assert!(
+        run.stderr.ends_with("aws-sso-credential-process: no answer from the browser within 1s; run the login again\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(!env.token_path().exists());
+}
+
+/// The registration's file name is the CLI's key: the vector (start URL
+/// `https://d-123.awsapps.com/start`, `us-east-1`, session `my-sso`, scopes
+/// `["sso:account:access"]`).
+#[test]
+fn the_registration_file_has_the_clis_name() {
+    let mut env = TestEnv::new();
+    env.write_config(&CONFIG.replace("https://d-1234567890.awsapps.com/start", "https://d-123.awsapps.com/start"));
+    let run = browser_login(&mut env, &["login", "--sso-session", "my-sso"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let registration = env.aws_dir().join("sso/cache/41703fba9789c2c8f9b7faa73b70bebb72c62cc9.json");
+    assert_eq!(env.read_json(&registration)["grantTypes"], serde_json::json!(["authorization_code", "refresh_token"]));
+    assert_eq!(mode(&registration), 0o600);
+}
+
+/// A login while 16 callers refresh the same session's token: each writes whole files under the
+/// token lock, so the file is always a whole token and the helper works afterwards.
+#[test]
+fn a_login_racing_callers_that_refresh_loses_nothing() {
+    let env = TestEnv::new();
+    env.fake.set_latency(Duration::from_millis(100));
+    env.fake.set_device_poll_interval(1);
+    env.login(10 * MINUTE);
+    let login = spawn(&env, &["login", "--profile", "dev-sso", "--use-device-code", "--no-browser"]);
+    let runs = env.run_parallel(16, |_| vec!["--profile".into(), "dev-sso".into()]);
+    let login = finish(login);
+    assert_eq!(login.code, 0, "{}", login.stderr);
+    assert!(runs.iter().all(|r| r.code == 0), "{:?}", runs.iter().map(|r| &r.stderr).collect::<Vec<_>>());
+    let token = env.read_json(&env.token_path());
+    assert!(env.fake.is_access_token_valid(token["accessToken"].as_str().unwrap()));
+    std::fs::remove_file(env.role_cache_path()).unwrap();
+    assert_eq!(env.run_ok(&["--profile", "dev-sso"])["AccountId"], ACCOUNT);
 }
