@@ -1,7 +1,10 @@
 //! The real AWS CLI v2 (Debian's `awscli` 2.9.19 at `/usr/bin/aws`) and boto3's own SSO provider
 //! share `~/.aws/sso/cache` with us in both directions: `aws sso login --no-browser` against the
 //! fake, then our helper; our helper refreshes, then the CLI and boto3; the CLI refreshes, then
-//! our helper; `aws sso logout`, then our helper asks for a login and prints nothing.
+//! our helper; `aws sso logout`, then our helper asks for a login and prints nothing. And our own
+//! `login`/`logout` with the CLI: our device login reuses the registration `aws sso login` made;
+//! the CLI's and boto3's SSO providers use a token our login wrote; after our `logout` the CLI
+//! needs a login.
 //!
 //! CLI 2.9.19 ignores `AWS_ENDPOINT_URL_*`, so it is sent to the fake by endpoint rule-set
 //! overrides in a directory on `AWS_DATA_PATH` (its botocore searches there before its bundled
@@ -192,8 +195,13 @@ impl Env {
 
     /// Our binary for `--profile dev-sso`.
     fn ours(&self) -> Output {
+        self.ours_with(&["--profile", "dev-sso"])
+    }
+
+    /// Our binary with `args` (and, for `login`, no browser: the device code is used).
+    fn ours_with(&self, args: &[&str]) -> Output {
         self.base(Path::new(env!("CARGO_BIN_EXE_aws-sso-credential-process")))
-            .args(["--profile", "dev-sso"])
+            .args(args)
             .env("AWS_ENDPOINT_URL_SSO", self.fake.url())
             .env("AWS_ENDPOINT_URL_SSO_OIDC", self.fake.url())
             .env("AWS_ENDPOINT_URL_STS", self.fake.url())
@@ -398,4 +406,77 @@ fn after_aws_sso_logout_we_ask_for_a_login_and_print_nothing() {
     let calls = env.fake.requests()[before..].iter().map(|r| r.route).collect::<Vec<_>>();
     assert!(!calls.contains(&Some(Route::GetRoleCredentials)), "no call that returns credentials: {calls:?}");
     assert_eq!(env.fake.issued_credentials().len(), issued);
+}
+
+/// Our `login` (device code) for the sso-session, which must succeed.
+fn our_login(env: &Env) {
+    let out = env.ours_with(&["login", "--sso-session", "my-sso", "--use-device-code", "--no-browser"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "our login failed: {stderr}");
+    env.assert_no_secret(&stderr);
+    env.assert_no_secret(&String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn our_device_login_reuses_the_registration_aws_sso_login_made() {
+    let env = Env::new();
+    env.login();
+    let cli_registration = env.fake.client_registrations()[0].client_id.clone();
+    std::fs::remove_file(env.token_path()).unwrap();
+    our_login(&env);
+    assert_eq!(
+        env.fake.client_registrations().len(),
+        1,
+        "no second RegisterClient: the CLI's registration file is ours"
+    );
+    assert_eq!(env.token()["clientId"], cli_registration.as_str());
+    assert_eq!(env.fake.device_logins().len(), 2);
+}
+
+#[test]
+fn the_clis_and_boto3s_sso_providers_use_a_token_our_login_wrote() {
+    let env = Env::new();
+    our_login(&env);
+    let token = env.token();
+    let registrations = env.fake.client_registrations();
+    assert_eq!(registrations.len(), 1);
+    assert_eq!(registrations[0].client_name, "aws-sso-credential-process-my-sso");
+
+    let before = env.fake.total_calls();
+    assert_eq!(env.cli_caller_arn(), ROLE_ARN, "the CLI's SSO provider reads the file our login wrote");
+    assert_eq!(env.bearers_since(before), [token["accessToken"].as_str().unwrap()]);
+    env.remove_cli_cache();
+    let before = env.fake.total_calls();
+    assert_eq!(env.boto3_caller_arn(), ROLE_ARN, "and boto3's");
+    assert_eq!(env.bearers_since(before), [token["accessToken"].as_str().unwrap()]);
+
+    // The CLI refreshes the token our login wrote with its refresh token and registration.
+    env.set_token_expiry(10 * 60);
+    env.remove_cli_cache();
+    let before = env.fake.total_calls();
+    assert_eq!(env.cli_caller_arn(), ROLE_ARN);
+    let refreshes = env.create_tokens_since(before);
+    assert_eq!(refreshes.len(), 1);
+    assert_eq!(refreshes[0]["refreshToken"], token["refreshToken"]);
+    assert_eq!(refreshes[0]["clientId"], token["clientId"]);
+}
+
+#[test]
+fn after_our_logout_the_cli_needs_a_login() {
+    let env = Env::new();
+    env.login();
+    let token = env.token();
+    env.ours_ok();
+    let out = env.ours_with(&["logout"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!env.fake.is_access_token_valid(token["accessToken"].as_str().unwrap()), "revoked with SSO Logout");
+    assert!(!env.token_path().exists());
+    assert_eq!(std::fs::read_dir(env.cli_cache()).unwrap().count(), 0, "the role credentials from SSO are gone");
+    let out = env.aws(&["sts", "get-caller-identity", "--profile", "dev-sso"]);
+    assert!(!out.status.success(), "the CLI has no token any more");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("Error loading SSO Token: Token for my-sso does not exist"),
+        "the CLI needs a login: {stderr}"
+    );
 }

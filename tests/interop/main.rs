@@ -18,6 +18,9 @@ mod consumers;
 /// provider share the SSO token cache with us in both directions.
 mod aws_cli;
 
+/// A real headless browser (chromium) completes `login`'s authorization-code flow.
+mod browser;
+
 /// botocore's reading of config and credentials files (`botocore_config_view.py`) against
 /// `config::file`: the corpus in `test-data/config-files` and thousands of generated files.
 mod config_files;
