@@ -241,8 +241,8 @@ fn poll(
     let mut interval = authorization.interval;
     let expired = || {
         Error::SignIn(format!(
-            "the code expired before the sign-in was approved (after {} minutes); run the login again",
-            authorization.expires_in.as_secs().div_ceil(60)
+            "the code expired before the sign-in was approved (it lasts {}); run the login again",
+            crate::lifetime::human(time::Duration::try_from(authorization.expires_in).unwrap_or(time::Duration::ZERO))
         ))
     };
     loop {

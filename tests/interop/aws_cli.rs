@@ -480,3 +480,14 @@ fn after_our_logout_the_cli_needs_a_login() {
         "the CLI needs a login: {stderr}"
     );
 }
+
+#[test]
+fn aws_sso_login_reuses_the_registration_our_device_login_made() {
+    let env = Env::new();
+    our_login(&env);
+    let ours = env.fake.client_registrations()[0].client_id.clone();
+    std::fs::remove_file(env.token_path()).unwrap();
+    env.login();
+    assert_eq!(env.fake.client_registrations().len(), 1, "the CLI registered no client of its own");
+    assert_eq!(env.token()["clientId"], ours.as_str());
+}

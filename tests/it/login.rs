@@ -343,3 +343,52 @@ fn a_login_racing_callers_that_refresh_loses_nothing() {
     std::fs::remove_file(env.role_cache_path()).unwrap();
     assert_eq!(env.run_ok(&["--profile", "dev-sso"])["AccountId"], ACCOUNT);
 }
+
+/// After `slow_down` the next poll comes 5 s later than the interval (RFC 8628); a code that
+/// expires before anyone approves ends the login with one line, writing nothing.
+#[test]
+fn device_polling_slows_down_when_asked_and_stops_when_the_code_expires() {
+    let env = TestEnv::new();
+    env.fake.set_device_poll_interval(1);
+    env.fake.set_device_slow_down(1);
+    let run = env.run_any(&["login", "--profile", "dev-sso", "--use-device-code", "--no-browser"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let polls = env.fake.device_polls();
+    let slowed = polls.iter().position(|p| p.error.as_deref() == Some("slow_down")).expect("a slow_down answer");
+    let gap = polls[slowed + 1].at - polls[slowed].at;
+    assert!(gap >= Duration::from_secs(6), "1 s + 5 s after slow_down, was {gap:?}");
+
+    let env = TestEnv::new();
+    env.fake.set_device_poll_interval(1);
+    env.fake.set_device_authorization_pending(1000);
+    env.fake.set_device_code_lifetime(Duration::from_secs(3));
+    let run = env.run_any(&["login", "--profile", "dev-sso", "--use-device-code", "--no-browser"]);
+    assert_eq!((run.code, run.stdout.as_str()), (3, ""));
+    assert!(
+        run.stderr.ends_with("aws-sso-credential-process: the code expired before the sign-in was approved (it lasts 3s); run the login again\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(!env.token_path().exists());
+}
+
+/// What a login prints never holds a token, a refresh token or a client secret, nor the PKCE
+/// verifier.
+#[test]
+fn a_login_prints_no_secret() {
+    let mut env = TestEnv::new();
+    let run = browser_login(&mut env, &["login", "--profile", "dev-sso", "--verbose"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let token = env.read_json(&env.token_path());
+    let mut secrets = env.fake.secrets();
+    secrets.extend(["accessToken", "refreshToken", "clientSecret"].map(|k| token[k].as_str().unwrap().to_owned()));
+    // The verifier, as sent with CreateToken.
+    for request in env.fake.requests().iter().filter(|r| r.route == Some(fake_aws::Route::CreateToken)) {
+        let body: Value = serde_json::from_str(&request.body).unwrap();
+        secrets.extend(body["codeVerifier"].as_str().map(str::to_owned));
+    }
+    assert!(secrets.len() > 3);
+    for secret in secrets.iter().filter(|s| s.len() >= 8) {
+        assert!(!run.stdout.contains(secret.as_str()) && !run.stderr.contains(secret.as_str()), "a secret was printed");
+    }
+}
