@@ -82,7 +82,16 @@ pub fn run(
         move |failure| Error::Aws { operation, target: format!("for the {session}"), failure, hint: None }
     };
 
-    let registration = registration_for(&login, flow, &aws_dir, clock.now(), |request| {
+    let trace = |line: String| {
+        if let Some(trace) = invocation.trace {
+            trace(&line);
+        }
+    };
+    trace(format!(
+        "signing in to the {session} with the {}",
+        if flow == Flow::AuthorizationCode { "authorization code (PKCE)" } else { "device code" }
+    ));
+    let registration = registration_for(&login, flow, &aws_dir, clock.now(), &trace, |request| {
         rt.block_on(oidc::register_client(&client, request)).map_err(failed("RegisterClient"))
     })?;
 
@@ -91,6 +100,7 @@ pub fn run(
             let listener = Listener::bind().map_err(|source| {
                 Error::SignIn(format!("cannot listen on 127.0.0.1 for the browser's answer: {source}"))
             })?;
+            trace(format!("listening for the browser's answer on 127.0.0.1:{}", listener.port()));
             let secrets = Pkce::new().map_err(|e| Error::SignIn(format!("no random numbers from the system: {e}")))?;
             let url = pkce::authorize_url(
                 &connection.oidc_endpoint(&region),
@@ -177,6 +187,7 @@ pub fn run(
         issued.refresh_token.as_ref(),
     );
     write_token(env, &token_path, &bytes)?;
+    trace(format!("wrote the token to {}", token_path.display()));
 
     let refresh = match &issued.refresh_token {
         Some(_) => format!(
@@ -203,6 +214,7 @@ fn registration_for(
     flow: Flow,
     aws_dir: &std::path::Path,
     now: time::OffsetDateTime,
+    trace: &dyn Fn(String),
     register: impl FnOnce(&registration::RegisterRequest) -> Result<Registration, Error>,
 ) -> Result<Registration, Error> {
     let session = &login.session;
@@ -215,6 +227,11 @@ fn registration_for(
     if let Ok(Some(cached)) = registration::read(&path)
         && registration::usable_for(&cached, now, flow)
     {
+        trace(format!(
+            "reusing the client registration in {} (expires at {})",
+            path.display(),
+            timestamp::format(cached.expires_at)
+        ));
         return Ok(cached);
     }
     let request =
@@ -225,6 +242,7 @@ fn registration_for(
         path: path.clone(),
         source,
     })?;
+    trace(format!("registered client `{}` and cached it in {}", request.client_name, path.display()));
     Ok(registration)
 }
 

@@ -379,6 +379,14 @@ fn a_login_prints_no_secret() {
     let mut env = TestEnv::new();
     let run = browser_login(&mut env, &["login", "--profile", "dev-sso", "--verbose"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    for step in [
+        "debug: signing in to the SSO session `my-sso` with the authorization code (PKCE)\n",
+        "debug: registered client `aws-sso-credential-process-my-sso` and cached it in ",
+        "debug: listening for the browser's answer on 127.0.0.1:",
+        "debug: wrote the token to ",
+    ] {
+        assert!(run.stderr.contains(step), "{step} not in {}", run.stderr);
+    }
     let token = env.read_json(&env.token_path());
     let mut secrets = env.fake.secrets();
     secrets.extend(["accessToken", "refreshToken", "clientSecret"].map(|k| token[k].as_str().unwrap().to_owned()));
