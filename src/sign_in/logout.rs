@@ -41,13 +41,14 @@ pub fn run(request: &LogoutRequest, invocation: &Invocation) -> Result<Outcome, 
     let locks = env.cache_dir().map(|dir| LockDir::new(&dir));
     let loaded = config::load(env)?;
     let own_names: Vec<&str> = invocation.program_name.iter().map(String::as_str).collect();
-    let (tokens, credentials, profile) = match &request.target {
-        None => (token_files(&aws_dir.join("sso").join("cache")), sso_credential_files(&aws_dir), None),
+    let (tokens, credentials, profile, session) = match &request.target {
+        None => (token_files(&aws_dir.join("sso").join("cache")), sso_credential_files(&aws_dir), None, None),
         Some(target) => {
             let login = config::login_session(&loaded, env, target, &own_names)?;
             let token = crate::token::cache::token_path(&aws_dir, &login.session);
             let tokens = if token.exists() { vec![token] } else { Vec::new() };
-            (tokens, credentials_of(&loaded, env, &aws_dir, &login.session, &own_names), login.profile)
+            let credentials = credentials_of(&loaded, env, &aws_dir, &login.session, &own_names);
+            (tokens, credentials, login.profile, Some(login.session))
         }
     };
     let connection = aws::Connection::new(env, &loaded, profile.as_deref())?;
@@ -75,13 +76,13 @@ pub fn run(request: &LogoutRequest, invocation: &Invocation) -> Result<Outcome, 
         }
     }
     let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
-    let scope = match &request.target {
-        None => "every SSO session on this machine".to_owned(),
-        Some(_) if tokens.is_empty() => "nothing to sign out of: no token for that session".to_owned(),
-        Some(_) => "the session".to_owned(),
+    let what = match &session {
+        None => "signed out of every SSO session on this machine".to_owned(),
+        Some(session) if tokens.is_empty() => format!("not signed in to the {session} (no token file)"),
+        Some(session) => format!("signed out of the {session}"),
     };
     let stdout = format!(
-        "signed out of {scope}: deleted {} ({} revoked by AWS) and {}; client registrations are kept\n",
+        "{what}: deleted {} ({} revoked by AWS) and {}; client registrations are kept\n",
         plural(tokens.len(), "token file"),
         revoked,
         plural(removed, "cached credential file"),

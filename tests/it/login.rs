@@ -277,7 +277,7 @@ fn logout_signs_out_of_everything_or_of_one_session() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
         run.stdout,
-        "signed out of the session: deleted 1 token file (1 revoked by AWS) and 1 cached credential file; client registrations are kept\n"
+        "signed out of the SSO session `my-sso`: deleted 1 token file (1 revoked by AWS) and 1 cached credential file; client registrations are kept\n"
     );
     assert!(!env.token_path().exists() && !env.role_cache_path().exists());
     assert!(env.legacy_token_path().exists(), "another session's token stays");
@@ -292,6 +292,15 @@ fn logout_signs_out_of_everything_or_of_one_session() {
     );
     assert!(!env.legacy_token_path().exists());
     assert!(other.exists(), "only SSO credentials are deleted, as by `aws sso logout`");
+
+    let run = env.run_any(&["logout", "--profile", "dev"]);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (
+            0,
+            "not signed in to the SSO session `my-sso` (no token file): deleted 0 token files (0 revoked by AWS) and 0 cached credential files; client registrations are kept\n"
+        )
+    );
 }
 
 /// No answer from the browser within the time limit (shortened here with the variable): one
