@@ -4,9 +4,9 @@ use std::process::{Command, Stdio};
 
 use crate::harness::*;
 
-const SUBCOMMANDS: [&str; 5] = ["status", "configure", "doctor", "completions", "man"];
+const SUBCOMMANDS: [&str; 7] = ["status", "configure", "doctor", "login", "logout", "completions", "man"];
 /// The helper's long flags, and each subcommand's.
-const LONG_FLAGS: [&str; 14] = [
+const LONG_FLAGS: [&str; 16] = [
     "--profile",
     "--sso-session",
     "--start-url",
@@ -21,6 +21,8 @@ const LONG_FLAGS: [&str; 14] = [
     "--verify",
     "--name",
     "--write",
+    "--use-device-code",
+    "--no-browser",
 ];
 
 /// What `completions SHELL` (or `man`) prints; it must succeed with nothing on stderr.
@@ -288,6 +290,8 @@ fn each_subcommand_help_lists_its_exit_codes() {
         ("doctor", &["0 no problem", "1 at least one", "2 bad arguments"]),
         ("completions", &["0 printed", "2 bad arguments"]),
         ("man", &["0 printed"]),
+        ("login", &["0 signed in", "1 a file", "2 bad arguments", "3 the sign-in did not complete", "4 AWS"]),
+        ("logout", &["0 signed out", "1 a file", "2 bad arguments"]),
     ] {
         let help = generated(&[subcommand, "--help"]);
         let at = help.find("\nExit codes: ").unwrap_or_else(|| panic!("{subcommand}: {help}"));
