@@ -310,7 +310,8 @@ enum SubcommandArgs {
     Login {
         #[command(flatten)]
         target: SessionArgs,
-        /// Sign in with a device code, on any device, instead of in a browser on this one
+        /// Sign in with a device code you confirm on any device, instead of in a browser on this
+        /// one: prefer it whenever the browser you will use is not on this machine
         #[arg(long)]
         use_device_code: bool,
         /// Print the URL to open instead of opening a browser
