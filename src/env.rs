@@ -64,9 +64,21 @@ impl Environment {
             .collect()
     }
 
-    /// The user's home directory: `HOME`, or `USERPROFILE` on Windows, as the AWS SDKs resolve it.
+    /// The user's home directory, as the AWS CLI finds it (Python's `os.path.expanduser("~")`):
+    /// `HOME` on Unix; on Windows `USERPROFILE`, else `HOMEDRIVE` + `HOMEPATH`, and never `HOME`
+    /// (Python 3.8+, bpo-36264: Git Bash and MSYS set `HOME` to a folder of their own). The AWS
+    /// SDK for Rust takes `HOME` first on Windows too; the CLI wins (docs/design.md, "Windows").
     pub fn home(&self) -> Option<PathBuf> {
-        self.get("HOME").or_else(|| if cfg!(windows) { self.get("USERPROFILE") } else { None }).map(PathBuf::from)
+        if cfg!(windows) { self.windows_home() } else { self.get("HOME").map(PathBuf::from) }
+    }
+
+    /// The Windows rule of [`Environment::home`], on any platform (for its tests).
+    fn windows_home(&self) -> Option<PathBuf> {
+        if let Some(profile) = self.get("USERPROFILE") {
+            return Some(PathBuf::from(profile));
+        }
+        let path = self.get("HOMEPATH")?;
+        Some(PathBuf::from(format!("{}{path}", self.get("HOMEDRIVE").unwrap_or_default())))
     }
 
     /// `~/.aws`, where the SSO token cache and the AWS CLI's credential cache live. These caches
@@ -182,6 +194,16 @@ mod tests {
         let env = Environment::from_vars([("HOME", "/h"), ("AWS_CONFIG_FILE", "")]);
         assert_eq!(env.config_file(), Some(PathBuf::from("/h/.aws/config")));
         assert_eq!(Environment::default().config_file(), None);
+    }
+
+    #[test]
+    fn windows_homes_follow_python_and_ignore_home() {
+        let env = |vars: &[(&str, &str)]| Environment::from_vars(vars.iter().copied());
+        let home = |vars: &[(&str, &str)]| env(vars).windows_home();
+        assert_eq!(home(&[("HOME", "/c/Users/me"), ("USERPROFILE", r"C:\Users\me")]), Some(PathBuf::from(r"C:\Users\me")));
+        assert_eq!(home(&[("HOMEDRIVE", "D:"), ("HOMEPATH", r"\Users\me")]), Some(PathBuf::from(r"D:\Users\me")));
+        assert_eq!(home(&[("HOMEPATH", r"\Users\me")]), Some(PathBuf::from(r"\Users\me")));
+        assert_eq!(home(&[("HOME", "/c/Users/me")]), None, "HOME alone is not a Windows home");
     }
 
     #[test]
