@@ -833,6 +833,8 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
     fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// Folders made 0700, as the AWS CLI makes them (a no-op where modes are not Unix's).
+#[cfg_attr(not(unix), allow(unused_variables))]
 fn set_private(dir: &Path) -> Result<(), String> {
     #[cfg(unix)]
     {

@@ -200,7 +200,10 @@ mod tests {
     fn windows_homes_follow_python_and_ignore_home() {
         let env = |vars: &[(&str, &str)]| Environment::from_vars(vars.iter().copied());
         let home = |vars: &[(&str, &str)]| env(vars).windows_home();
-        assert_eq!(home(&[("HOME", "/c/Users/me"), ("USERPROFILE", r"C:\Users\me")]), Some(PathBuf::from(r"C:\Users\me")));
+        assert_eq!(
+            home(&[("HOME", "/c/Users/me"), ("USERPROFILE", r"C:\Users\me")]),
+            Some(PathBuf::from(r"C:\Users\me"))
+        );
         assert_eq!(home(&[("HOMEDRIVE", "D:"), ("HOMEPATH", r"\Users\me")]), Some(PathBuf::from(r"D:\Users\me")));
         assert_eq!(home(&[("HOMEPATH", r"\Users\me")]), Some(PathBuf::from(r"\Users\me")));
         assert_eq!(home(&[("HOME", "/c/Users/me")]), None, "HOME alone is not a Windows home");

@@ -116,7 +116,7 @@ fn file_identity(metadata: &std::fs::Metadata) -> Option<(String, OffsetDateTime
 #[cfg(not(unix))]
 fn file_identity(metadata: &std::fs::Metadata) -> Option<(String, OffsetDateTime)> {
     let nanos = |t: std::io::Result<std::time::SystemTime>| -> Option<i128> {
-        Some(t.ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos().try_into().ok()?)
+        t.ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos().try_into().ok()
     };
     let (modified, created) = (nanos(metadata.modified())?, nanos(metadata.created()).unwrap_or(0));
     let changed = OffsetDateTime::from_unix_timestamp_nanos(modified.max(created)).ok()?;

@@ -126,6 +126,7 @@ fn the_authorization_code_flow_writes_the_clis_files_and_the_helper_uses_them() 
     );
     assert_eq!(token["startUrl"], "https://d-1234567890.awsapps.com/start");
     assert!(token["expiresAt"].as_str().unwrap().ends_with('Z'));
+    #[cfg(unix)]
     assert_eq!(mode(&token_path), 0o600);
     // The registration, next to the token (its name is checked against the CLI's key in
     // `the_registration_file_has_the_clis_name`), with its grant types.
@@ -331,6 +332,7 @@ fn the_registration_file_has_the_clis_name() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let registration = env.aws_dir().join("sso/cache/41703fba9789c2c8f9b7faa73b70bebb72c62cc9.json");
     assert_eq!(env.read_json(&registration)["grantTypes"], serde_json::json!(["authorization_code", "refresh_token"]));
+    #[cfg(unix)]
     assert_eq!(mode(&registration), 0o600);
 }
 

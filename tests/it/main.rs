@@ -18,6 +18,8 @@ mod concurrency;
 mod config;
 /// `configure`: the credential_process profile for an SSO profile, printed or appended to the
 /// config file byte-exactly, with a backup.
+// Unix modes, links and owners throughout.
+#[cfg(unix)]
 mod configure;
 /// The config-file corpus: every profile botocore resolves with SSO works, every other fails.
 mod corpus;
@@ -32,6 +34,8 @@ mod examples;
 mod failures;
 /// Fault injection: refused, hanging and broken answers, full or read-only disks, open or foreign
 /// cache folders, symlinked cache files: one line or a documented fallback, nothing lost.
+// Unix modes, owners, signals and links throughout.
+#[cfg(unix)]
 mod faults;
 /// Role cache empty or stale: one GetRoleCredentials, cached in the CLI's format.
 mod fetch;

@@ -7,8 +7,7 @@ use std::path::{Path, PathBuf};
 use super::profiles::Files;
 use super::tokens::TokenFile;
 use super::{
-    Check, Diagnosis, Finding, Severity, Status, access, cli_cache, clock_skew, file_modes, profiles,
-    sdk_compatibility, tokens,
+    Check, Diagnosis, Finding, Severity, Status, access, cli_cache, clock_skew, profiles, sdk_compatibility, tokens,
 };
 use crate::aws::{LAST_RESPONSE_FILE, LastResponse};
 use crate::config::file::{self, ConfigFile, CredentialsFile, SharedConfig};
@@ -274,7 +273,7 @@ fn file_modes_check(
     aws_dir: Option<&Path>,
     cache_dir: Option<&Path>,
 ) {
-    use file_modes::{Entry, Kind};
+    use super::file_modes::{self, Entry, Kind};
     use std::os::unix::fs::MetadataExt;
     let mut entries = Vec::new();
     let mut stat = |path: &Path, kind: Kind| {
