@@ -55,9 +55,35 @@ fn replace_through_temporary(
     set_mode(file.as_file())?;
     file.write_all(contents)?;
     file.as_file().sync_all()?;
-    file.persist(path).map_err(|e| e.error)?;
+    persist_retrying(file, path)?;
     sync_dir(dir);
     Ok(())
+}
+
+/// How long a replacement is retried while another program holds the target open (Windows).
+pub const REPLACE_RETRY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Renames `file` over `path`. On Windows a file another program holds open without
+/// `FILE_SHARE_DELETE` (as Python, and so the AWS CLI, opens files to read them) cannot be
+/// replaced: "Access is denied" (os error 5). A reader holds it for milliseconds, so the rename is
+/// retried every 20 ms for up to [`REPLACE_RETRY`]; then the error stands (callers warn). Elsewhere
+/// a rename over an open file succeeds at once.
+fn persist_retrying(mut file: tempfile::NamedTempFile, path: &Path) -> io::Result<()> {
+    let deadline = std::time::Instant::now() + REPLACE_RETRY;
+    loop {
+        match file.persist(path) {
+            Ok(_) => return Ok(()),
+            Err(e)
+                if cfg!(windows)
+                    && e.error.kind() == io::ErrorKind::PermissionDenied
+                    && std::time::Instant::now() < deadline =>
+            {
+                file = e.file;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => return Err(e.error),
+        }
+    }
 }
 
 /// Copies `contents` (the current bytes of `path`) to a new backup next to `path`: `NAME.bak`, or

@@ -222,3 +222,63 @@ fn the_powershell_format_sets_the_variables() {
     assert!(run.stdout.starts_with("$Env:AWS_ACCESS_KEY_ID=\"ASIA"), "{}", run.stdout);
     assert!(run.stdout.contains(&format!("$Env:AWS_ACCOUNT_ID=\"{ACCOUNT}\"")), "{}", run.stdout);
 }
+
+/// A refresh while another program holds the token file open without `FILE_SHARE_DELETE` (as
+/// Python, and so the AWS CLI, opens it): Windows refuses to replace it until it lets go; the
+/// refreshed token lands then, and nothing is left behind.
+#[test]
+fn a_refresh_while_a_reader_holds_the_token_file_lands_once_it_lets_go() {
+    use std::io::{BufRead, BufReader};
+    let env = WinEnv::new();
+    let session = env.login(time::Duration::minutes(5));
+    let holder = exe().with_file_name("hold-open.exe");
+    let mut hold = Command::new(wine())
+        .arg(&holder)
+        .arg(windows_path(&env.token_path()))
+        .arg("1000")
+        .env("WINEDEBUG", "-all")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(hold.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), "open", "the holder has the file open");
+    let run = env.run(&["--profile", "dev-sso"]);
+    assert!(hold.wait().unwrap().success());
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "no warning: the token was written");
+    assert_eq!(env.fake.calls(Route::CreateToken), 1);
+    let token = env.token();
+    assert_ne!(token["accessToken"], session.access_token.as_str(), "the refreshed token landed");
+    assert!(env.fake.is_access_token_valid(token["accessToken"].as_str().unwrap()));
+    let leftovers: Vec<_> = std::fs::read_dir(env.token_path().parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.ends_with(".partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// A reader that holds the token file longer than the retry window (2 s): the credentials are
+/// printed, the warning names the file and the login command, the old token stays whole.
+#[test]
+fn a_reader_holding_the_token_file_past_the_retry_window_gets_a_warning_and_a_whole_old_token() {
+    use std::io::{BufRead, BufReader};
+    let env = WinEnv::new();
+    let session = env.login(time::Duration::minutes(5));
+    let mut hold = Command::new(wine())
+        .arg(exe().with_file_name("hold-open.exe"))
+        .arg(windows_path(&env.token_path()))
+        .arg("4000")
+        .env("WINEDEBUG", "-all")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(hold.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let run = env.run(&["--profile", "dev-sso"]);
+    assert!(hold.wait().unwrap().success());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("warning: refreshed the SSO token but cannot write it back"), "{}", run.stderr);
+    assert!(run.stderr.contains("(Access denied. (os error 5))"), "{}", run.stderr);
+    assert_eq!(env.token()["accessToken"], session.access_token.as_str(), "the old token, whole");
+}
