@@ -115,7 +115,7 @@ impl NewProfile {
     /// The section, given the helper's program word (already quoted for a shell).
     fn lines(&self, program: &str) -> Vec<String> {
         let mut lines =
-            vec![self.header(), format!("credential_process = {program} --profile {}", shell_word(&self.source))];
+            vec![self.header(), format!("credential_process = {program} --profile {}", command_word(&self.source))];
         lines.extend(self.region.iter().map(|region| format!("region = {region}")));
         lines.extend(self.output.iter().map(|output| format!("output = {output}")));
         lines
@@ -297,7 +297,7 @@ fn helper_program(executable: Option<&Path>) -> Result<String, Error> {
             "the AWS SDK for Rust would read ` #` or ` ;` in it as the start of a comment; install it elsewhere",
         ));
     }
-    Ok(shell_word(text).into_owned())
+    Ok(command_word(text).into_owned())
 }
 
 /// `original` (a config file's bytes) with `lines` appended: after a line break if the last line
@@ -336,9 +336,41 @@ fn shell_word(word: &str) -> Cow<'_, str> {
     shlex::try_quote(word).unwrap_or(Cow::Borrowed(word))
 }
 
+/// A word of the `credential_process` line, quoted for what runs it here: on Unix botocore's
+/// `shlex.split` and the other SDKs' `sh -c` ([`shell_word`]); on Windows botocore's
+/// `_windows_shell_split` and the Rust and .NET SDKs' `cmd.exe /C`, which both take a word in
+/// double quotes (Windows paths cannot hold one) and not single quotes.
+fn command_word(word: &str) -> Cow<'_, str> {
+    if cfg!(windows) { windows_word(word) } else { shell_word(word) }
+}
+
+/// [`command_word`]'s Windows form: double quotes around a word with a blank or a character
+/// `cmd.exe` treats specially.
+fn windows_word(word: &str) -> Cow<'_, str> {
+    if word.is_empty() || word.chars().any(|c| c.is_whitespace() || "&|<>^%!(),;=".contains(c)) {
+        Cow::Owned(format!("\"{word}\""))
+    } else {
+        Cow::Borrowed(word)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn windows_words_are_double_quoted_only_when_cmd_needs_it() {
+        assert_eq!(
+            windows_word(r"C:\Tools\aws-sso-credential-process.exe"),
+            r"C:\Tools\aws-sso-credential-process.exe"
+        );
+        assert_eq!(
+            windows_word(r"C:\Program Files\aws-sso-credential-process\aws-sso-credential-process.exe"),
+            r#""C:\Program Files\aws-sso-credential-process\aws-sso-credential-process.exe""#
+        );
+        assert_eq!(windows_word(r"C:\R&D\x.exe"), r#""C:\R&D\x.exe""#);
+        assert_eq!(windows_word("dev-sso"), "dev-sso");
+    }
 
     fn env_with(config_text: &str) -> (tempfile::TempDir, Environment) {
         let home = tempfile::tempdir().unwrap();

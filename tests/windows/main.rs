@@ -105,8 +105,13 @@ impl WinEnv {
 
     /// `cmd.exe /C "set USERPROFILE=…&& <exe> ARGS"` under wine.
     fn command(&self, args: &[&str]) -> Command {
-        let line =
-            format!("set USERPROFILE={}&& {} {}", windows_path(self.home.path()), windows_path(&exe()), args.join(" "));
+        self.cmd(&format!("{} {}", windows_path(&exe()), args.join(" ")))
+    }
+
+    /// `cmd.exe /C "set USERPROFILE=…&& LINE"` under wine: LINE as the Rust and .NET SDKs run a
+    /// `credential_process` line on Windows.
+    fn cmd(&self, line: &str) -> Command {
+        let line = format!("set USERPROFILE={}&& {line}", windows_path(self.home.path()));
         let mut command = Command::new(wine());
         command
             .args(["cmd.exe", "/C", &line])
@@ -121,6 +126,18 @@ impl WinEnv {
             .env_remove("AWS_SHARED_CREDENTIALS_FILE")
             .stdin(Stdio::null());
         command
+    }
+
+    /// Runs `line` as a line of a batch file (with `USERPROFILE` set before it): `cmd.exe` parses
+    /// it as it parses a `credential_process` line the Rust and .NET SDKs give it with `/C` (they
+    /// wrap it in one more pair of quotes, which `cmd.exe` strips). Passed on wine's command line
+    /// instead, its quotes would arrive escaped.
+    fn batch(&self, line: &str) -> Run {
+        let script = self.home.path().join("run.cmd");
+        let text = format!("@set USERPROFILE={}\r\n@{line}\r\n", windows_path(self.home.path()));
+        std::fs::write(&script, text).unwrap();
+        let output = self.cmd(&windows_path(&script)).output().expect("run wine");
+        finish(output)
     }
 
     fn run(&self, args: &[&str]) -> Run {
@@ -281,4 +298,39 @@ fn a_reader_holding_the_token_file_past_the_retry_window_gets_a_warning_and_a_wh
     assert!(run.stderr.contains("warning: refreshed the SSO token but cannot write it back"), "{}", run.stderr);
     assert!(run.stderr.contains("(Access denied. (os error 5))"), "{}", run.stderr);
     assert_eq!(env.token()["accessToken"], session.access_token.as_str(), "the old token, whole");
+}
+
+/// `configure` run from a folder with a space writes a `credential_process` line that
+/// `cmd.exe /C` runs (the program in double quotes), and that line prints credentials.
+#[test]
+fn configure_writes_a_line_cmd_runs_from_a_folder_with_a_space() {
+    let env = WinEnv::new();
+    env.login(time::Duration::hours(8));
+    let config = env.aws().join("config");
+    std::fs::write(
+        &config,
+        CONFIG.replace(
+            "[profile dev]\ncredential_process = aws-sso-credential-process --profile dev-sso\nregion = us-east-1\n",
+            "",
+        ),
+    )
+    .unwrap();
+    let folder = env.home.path().join("Program Files").join("aws sso");
+    std::fs::create_dir_all(&folder).unwrap();
+    for file in ["aws-sso-credential-process.exe", "bcryptprimitives.dll"] {
+        std::fs::copy(exe().with_file_name(file), folder.join(file)).unwrap();
+    }
+    let program = windows_path(&folder.join("aws-sso-credential-process.exe"));
+    let run = env.batch(&format!("\"{program}\" configure --profile dev-sso --write"));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let written = std::fs::read_to_string(&config).unwrap();
+    let line = written
+        .lines()
+        .find_map(|l| l.strip_prefix("credential_process = ").filter(|l| l.contains("Program Files")))
+        .expect("the new profile's line");
+    assert_eq!(line, format!("\"{program}\" --profile dev-sso"));
+    let run = env.batch(line);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+    let document: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(document["AccountId"], ACCOUNT);
 }
