@@ -307,7 +307,10 @@ fn file_modes_check(
 
 #[cfg(not(unix))]
 fn file_modes_check(out: &mut Collector, _: &Path, _: Option<&Path>, _: Option<&Path>, _: Option<&Path>) {
-    out.skip(Check::FileModes, "not checked on this platform");
+    out.skip(
+        Check::FileModes,
+        "Windows: the files inherit the access list of your profile folder (you, SYSTEM and administrators); not examined",
+    );
 }
 
 /// `home-folder`: the home folder must exist for anything to work.
