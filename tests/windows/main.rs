@@ -334,3 +334,17 @@ fn configure_writes_a_line_cmd_runs_from_a_folder_with_a_space() {
     let document: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(document["AccountId"], ACCOUNT);
 }
+
+/// `HOME` set as Git Bash sets it does not move `~/.aws`: the home folder is `USERPROFILE`, as
+/// for the AWS CLI (Python's `expanduser` ignores `HOME` on Windows).
+#[test]
+fn home_set_as_git_bash_sets_it_is_ignored() {
+    let env = WinEnv::new();
+    env.login(time::Duration::hours(8));
+    let elsewhere = tempfile::tempdir().unwrap();
+    let run =
+        env.batch(&format!("set HOME={}&& {} --profile dev-sso", windows_path(elsewhere.path()), windows_path(&exe())));
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+    assert!(env.role_cache_path().is_file(), "cached under USERPROFILE");
+    assert!(!elsewhere.path().join(".aws").exists());
+}
