@@ -91,6 +91,14 @@ impl SsoSession {
         }
     }
 
+    /// The `[sso-session]` name; `None` for the legacy layout (the AWS CLI's `session_name`).
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Self::Named { name, .. } => Some(name),
+            Self::Legacy { .. } => None,
+        }
+    }
+
     /// The start URL of the AWS access portal.
     pub fn start_url(&self) -> &str {
         match self {

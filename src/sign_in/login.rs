@@ -59,11 +59,7 @@ pub fn run(
     let loaded = config::load(env)?;
     let login = config::login_session(&loaded, env, &request.target, &own_names)?;
     let aws_dir = env.aws_dir().ok_or(ConfigError::NoHome)?;
-    let session_name = match &login.session {
-        SsoSession::Named { name, .. } => Some(name.as_str()),
-        SsoSession::Legacy { .. } => None,
-    };
-    let mut flow = Flow::for_login(session_name, request.use_device_code);
+    let mut flow = Flow::for_login(login.session.name(), request.use_device_code);
     let headless = browser::headless_reason(env, surroundings);
     if flow == Flow::AuthorizationCode
         && let Some(reason) = headless
@@ -218,10 +214,7 @@ fn registration_for(
     register: impl FnOnce(&registration::RegisterRequest) -> Result<Registration, Error>,
 ) -> Result<Registration, Error> {
     let session = &login.session;
-    let session_name = match session {
-        SsoSession::Named { name, .. } => Some(name.as_str()),
-        SsoSession::Legacy { .. } => None,
-    };
+    let session_name = session.name();
     let path =
         registration::cache_path(aws_dir, session.start_url(), session.region(), login.scopes.as_deref(), session_name);
     if let Ok(Some(cached)) = registration::read(&path)
