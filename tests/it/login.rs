@@ -336,7 +336,7 @@ fn the_registration_file_has_the_clis_name() {
     assert_eq!(mode(&registration), 0o600);
 }
 
-/// A login while 16 callers refresh the same session's token: each writes whole files under the
+/// A login while 64 callers refresh the same session's token: each writes whole files under the
 /// token lock, so the file is always a whole token and the helper works afterwards.
 #[test]
 fn a_login_racing_callers_that_refresh_loses_nothing() {
@@ -345,7 +345,7 @@ fn a_login_racing_callers_that_refresh_loses_nothing() {
     env.fake.set_device_poll_interval(1);
     env.login(10 * MINUTE);
     let login = spawn(&env, &["login", "--profile", "dev-sso", "--use-device-code", "--no-browser"]);
-    let runs = env.run_parallel(16, |_| vec!["--profile".into(), "dev-sso".into()]);
+    let runs = env.run_parallel(64, |_| vec!["--profile".into(), "dev-sso".into()]);
     let login = finish(login);
     assert_eq!(login.code, 0, "{}", login.stderr);
     assert!(runs.iter().all(|r| r.code == 0), "{:?}", runs.iter().map(|r| &r.stderr).collect::<Vec<_>>());
