@@ -557,21 +557,39 @@ pub fn resolve_following(
 ) -> Result<(Resolved, Option<String>), ConfigError> {
     if let Some(name) = profile_name(target, env)
         && let Some(profile) = config.profile(&name)
-        && let Some(next) = helper_target(&profile, program_names)
-        && next != name
+        && let Some(followed) = handed_over_to(config, env, &profile, program_names)
+            .map_err(|e| naming_unreadable_credentials(config, e))?
     {
-        let Some(followed) = config.profile(&next) else {
-            let mut error = profile_not_found(config, env, &Target::Profile(Some(next.clone())), &next);
-            if let ConfigError::ProfileNotFound { origin, .. } = &mut error {
-                *origin = format!("the --profile in the credential_process of profile `{name}`");
-            }
-            return Err(naming_unreadable_credentials(config, error));
-        };
+        let next = followed.name().to_owned();
         let resolved = resolve_profile_or_chain(config, env, followed, program_names)
             .map_err(|error| naming_unreadable_credentials(config, error))?;
         return Ok((resolved, Some(next)));
     }
     resolve(config, env, target, program_names).map(|resolved| (resolved, None))
+}
+
+/// The profile `profile` hands over to ([`helper_target`], one step), if it hands over to
+/// another one.
+///
+/// # Errors
+/// [`ConfigError::ProfileNotFound`], naming where the name came from, if that profile is not in
+/// the files.
+fn handed_over_to<'a>(
+    config: &'a LoadedConfig,
+    env: &Environment,
+    profile: &Profile<'_>,
+    program_names: &[&str],
+) -> Result<Option<Profile<'a>>, ConfigError> {
+    let Some(next) = helper_target(profile, program_names).filter(|next| next != profile.name()) else {
+        return Ok(None);
+    };
+    config.profile(&next).map(Some).ok_or_else(|| {
+        let mut error = profile_not_found(config, env, &Target::Profile(Some(next.clone())), &next);
+        if let ConfigError::ProfileNotFound { origin, .. } = &mut error {
+            *origin = format!("the --profile in the credential_process of profile `{}`", profile.name());
+        }
+        error
+    })
 }
 
 /// The `--profile` a profile hands over to this helper: set only for a profile that has nothing
@@ -897,16 +915,8 @@ pub fn login_session(
     let Some(mut profile) = config.profile(&name) else {
         return Err(naming_unreadable_credentials(config, profile_not_found(config, env, target, &name)));
     };
-    if let Some(next) = helper_target(&profile, program_names)
-        && next != name
-    {
-        profile = config.profile(&next).ok_or_else(|| {
-            let mut error = profile_not_found(config, env, &Target::Profile(Some(next.clone())), &next);
-            if let ConfigError::ProfileNotFound { origin, .. } = &mut error {
-                *origin = format!("the --profile in the credential_process of profile `{name}`");
-            }
-            error
-        })?;
+    if let Some(followed) = handed_over_to(config, env, &profile, program_names)? {
+        profile = followed;
     }
     let profile_name = Some(profile.name().to_owned());
     if let Some(session_name) = profile.get("sso_session") {
