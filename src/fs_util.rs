@@ -1,4 +1,5 @@
-//! The one place that writes files, and the check that the folders we keep secrets in are ours.
+//! The one place that writes files, and the check that the folders we keep secrets in are ours
+//! (plus the listing of a cache folder's files, for `doctor` and `logout`).
 //!
 //! Every cache file is written whole to a temporary file in the same folder (mode 0600), flushed
 //! to disk, and renamed over the target, so a reader sees the old file or the new one, never a
@@ -13,6 +14,20 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+
+/// The regular files (links followed) in `folder`, sorted; none if it cannot be listed.
+pub fn regular_files(folder: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(folder) else { return Vec::new() };
+    let mut files: Vec<PathBuf> =
+        entries.filter_map(|entry| Some(entry.ok()?.path())).filter(|path| path.is_file()).collect();
+    files.sort();
+    files
+}
+
+/// The `*.json` files of [`regular_files`]: the AWS caches' entries.
+pub fn json_files(folder: &Path) -> Vec<PathBuf> {
+    regular_files(folder).into_iter().filter(|path| path.extension().is_some_and(|e| e == "json")).collect()
+}
 
 /// Links followed by hand before giving up, as the kernel's `ELOOP` limit.
 const MAX_LINKS: usize = 40;

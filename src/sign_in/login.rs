@@ -37,9 +37,6 @@ pub struct LoginRequest {
 /// seconds (default [`pkce::TIME_LIMIT`], the CLI's 10 minutes).
 pub const TIME_LIMIT_VARIABLE: &str = "AWS_SSO_CREDENTIAL_PROCESS_LOGIN_TIMEOUT";
 
-/// How long to wait for another process refreshing or writing the token.
-const TOKEN_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
-
 /// Signs in and writes the token file. `tell` shows the person a line (on stderr): the URL to
 /// open, the code to enter, why the device code is used.
 ///
@@ -283,21 +280,8 @@ fn poll(
 /// Writes the token file under the token lock (the one a refresh takes), so a login racing
 /// callers that refresh loses nothing: each writes a whole file, one after the other.
 fn write_token(env: &crate::env::Environment, path: &std::path::Path, bytes: &[u8]) -> Result<(), Error> {
-    let _guard = match env.cache_dir().map(|dir| lock::LockDir::new(&dir).token_lock(path)) {
-        Some(lock_path) => match lock::acquire(&lock_path, TOKEN_LOCK_TIMEOUT) {
-            Ok(guard) => Some(guard),
-            Err(lock::LockError::Unavailable(_)) => None,
-            Err(lock::LockError::Timeout { waited, holder }) => {
-                return Err(Error::LockTimeout {
-                    what: "refreshing the token".to_owned(),
-                    waited_secs: waited.as_secs(),
-                    holder,
-                    path: lock_path,
-                });
-            }
-        },
-        None => None,
-    };
+    let _guard =
+        super::locked(env.cache_dir().map(|dir| lock::LockDir::new(&dir).token_lock(path)), "refreshing the token")?;
     if let Some(dir) = path.parent() {
         crate::fs_util::create_private_dir_all(dir).map_err(|source| Error::Io {
             what: "create the SSO token cache folder",

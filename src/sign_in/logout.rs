@@ -12,13 +12,12 @@
 //! that moment cannot write a token back after it was revoked.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::config::{self, ChainBase, ConfigError, Resolved, SsoSession, Target};
-use crate::lock::{self, LockDir, LockGuard};
-use crate::{Error, ExitKind, Invocation, Outcome, assume_role, aws, role_credentials, runtime};
+use crate::lock::LockDir;
+use crate::{Error, ExitKind, Invocation, Outcome, assume_role, aws, fs_util, role_credentials, runtime};
 
 /// `logout`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,8 +26,8 @@ pub struct LogoutRequest {
     pub target: Option<Target>,
 }
 
-/// How long to wait for a caller refreshing or fetching what is being deleted.
-const LOCK_TIMEOUT: Duration = Duration::from_secs(30);
+/// What a caller whose lock `logout` waits for is doing, for the timeout's message.
+const DELETING: &str = "refreshing or fetching what is being deleted";
 
 /// Signs out and deletes the files; says what was done.
 ///
@@ -56,7 +55,7 @@ pub fn run(request: &LogoutRequest, invocation: &Invocation) -> Result<Outcome, 
 
     let mut revoked = 0;
     for path in &tokens {
-        let _guard = locked(locks.as_ref().map(|l| l.token_lock(path)))?;
+        let _guard = super::locked(locks.as_ref().map(|l| l.token_lock(path)), DELETING)?;
         // Read again under the lock: a refresh may have just replaced it.
         let document: Option<Value> = std::fs::read(path).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok());
         let token = document.as_ref().and_then(|d| d.get("accessToken")).and_then(Value::as_str);
@@ -69,7 +68,7 @@ pub fn run(request: &LogoutRequest, invocation: &Invocation) -> Result<Outcome, 
     }
     let mut removed = 0;
     for path in &credentials {
-        let _guard = locked(locks.as_ref().map(|l| l.role_lock(path)))?;
+        let _guard = super::locked(locks.as_ref().map(|l| l.role_lock(path)), DELETING)?;
         if path.exists() {
             remove(path, "delete the cached credentials")?;
             removed += 1;
@@ -92,7 +91,7 @@ pub fn run(request: &LogoutRequest, invocation: &Invocation) -> Result<Outcome, 
 
 /// The token files in `folder`: JSON files with `accessToken` (the CLI's `SSOTokenSweeper`).
 fn token_files(folder: &Path) -> Vec<PathBuf> {
-    json_files(folder)
+    fs_util::json_files(folder)
         .into_iter()
         .filter(|path| read_json(path).is_some_and(|d| d.get("accessToken").is_some()))
         .collect()
@@ -100,7 +99,7 @@ fn token_files(folder: &Path) -> Vec<PathBuf> {
 
 /// The AWS CLI cache files from SSO (`ProviderType` `sso`, the CLI's `SSOCredentialSweeper`).
 fn sso_credential_files(aws_dir: &Path) -> Vec<PathBuf> {
-    json_files(&aws_dir.join("cli").join("cache"))
+    fs_util::json_files(&aws_dir.join("cli").join("cache"))
         .into_iter()
         .filter(|path| read_json(path).is_some_and(|d| d.get("ProviderType").and_then(Value::as_str) == Some("sso")))
         .collect()
@@ -137,33 +136,8 @@ fn credentials_of(
     files
 }
 
-fn json_files(folder: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(folder) else { return Vec::new() };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|entry| Some(entry.ok()?.path()))
-        .filter(|path| path.extension().is_some_and(|e| e == "json") && path.is_file())
-        .collect();
-    files.sort();
-    files
-}
-
 fn read_json(path: &Path) -> Option<Value> {
     serde_json::from_slice(&std::fs::read(path).ok()?).ok()
-}
-
-/// The lock at `path`, if locks can be used here; a lock held past the timeout is an error.
-fn locked(path: Option<PathBuf>) -> Result<Option<LockGuard>, Error> {
-    let Some(path) = path else { return Ok(None) };
-    match lock::acquire(&path, LOCK_TIMEOUT) {
-        Ok(guard) => Ok(Some(guard)),
-        Err(lock::LockError::Unavailable(_)) => Ok(None),
-        Err(lock::LockError::Timeout { waited, holder }) => Err(Error::LockTimeout {
-            what: "refreshing or fetching what is being deleted".to_owned(),
-            waited_secs: waited.as_secs(),
-            holder,
-            path,
-        }),
-    }
 }
 
 fn remove(path: &Path, what: &'static str) -> Result<(), Error> {

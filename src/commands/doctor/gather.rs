@@ -13,6 +13,7 @@ use crate::aws::{LAST_RESPONSE_FILE, LastResponse};
 use crate::config::file::{self, ConfigFile, CredentialsFile, SharedConfig};
 use crate::config::{self, ConfigError, LoadedConfig, Target};
 use crate::env::Environment;
+use crate::fs_util;
 use crate::{Error, Invocation};
 
 /// Reads both files as the AWS CLI does: the files if the checks can run on them, and the
@@ -246,7 +247,7 @@ fn run_file_check(check: Check, out: &mut Collector, paths: Paths<'_>, now: time
             if !folder.is_dir() {
                 return out.add(check, Vec::new(), Some("no AWS CLI cache folder".to_owned()));
             }
-            let files: Vec<(PathBuf, Vec<u8>)> = json_files(&folder)
+            let files: Vec<(PathBuf, Vec<u8>)> = fs_util::json_files(&folder)
                 .into_iter()
                 .filter_map(|path| Some((path.clone(), std::fs::read(&path).ok()?)))
                 .collect();
@@ -291,7 +292,7 @@ fn file_modes_check(
             stat(&aws_dir.join(parent), Kind::Folder);
             let folder = aws_dir.join(parent).join("cache");
             stat(&folder, Kind::CacheFolder);
-            for file in regular_files(&folder) {
+            for file in fs_util::regular_files(&folder) {
                 stat(&file, Kind::CacheFile);
             }
         }
@@ -353,7 +354,7 @@ fn probe_access(aws_dir: Option<&Path>, cache_dir: Option<&Path>) -> (Vec<access
             probed.push(Probed { foreign: foreign(existing), path: folder.clone(), role, error });
             continue;
         }
-        let files = regular_files(&folder);
+        let files = fs_util::regular_files(&folder);
         for file in files {
             let (role, opened) = match role {
                 Role::CredentialFolder if file.extension().is_some_and(|e| e == "json") => {
@@ -397,19 +398,6 @@ fn foreign(path: &Path) -> bool {
 #[cfg(not(unix))]
 fn foreign(_: &Path) -> bool {
     false
-}
-
-/// The regular files (links followed) in `folder`, sorted.
-fn regular_files(folder: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(folder) else { return Vec::new() };
-    let mut files: Vec<PathBuf> =
-        entries.filter_map(|entry| Some(entry.ok()?.path())).filter(|path| path.is_file()).collect();
-    files.sort();
-    files
-}
-
-fn json_files(folder: &Path) -> Vec<PathBuf> {
-    regular_files(folder).into_iter().filter(|path| path.extension().is_some_and(|e| e == "json")).collect()
 }
 
 /// The token file of each session that has one, and the sessions (with the path) that have none.
