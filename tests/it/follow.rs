@@ -12,6 +12,15 @@ fn trace(stderr: &str) -> Vec<&str> {
 const FOLLOWED: &str =
     "profile `dev` gets its credentials from this helper with --profile dev-sso: using profile `dev-sso`";
 
+/// The line that refuses `dev` itself, which runs this helper: the credential_process run never
+/// follows it, and a second hand-over is not followed.
+fn dev_refused(config: &std::path::Path) -> String {
+    format!(
+        "aws-sso-credential-process: profile `dev` in `{}` gets its credentials from this helper itself (credential_process = aws-sso-credential-process --profile dev-sso); use the profile it points to: --profile dev-sso\n",
+        config.display()
+    )
+}
+
 /// With `AWS_PROFILE=dev` (the README's setup: `dev` runs this helper with `--profile dev-sso`),
 /// the shell formats print dev-sso's credentials, and `--verbose` says why; the same with
 /// `--profile dev`.
@@ -45,13 +54,7 @@ fn the_credential_process_run_does_not_follow() {
     let run = env.run_any(&[]);
     let config = env.aws_dir().join("config");
     assert_eq!((run.code, run.stdout.as_str()), (2, ""));
-    assert_eq!(
-        run.stderr,
-        format!(
-            "aws-sso-credential-process: profile `dev` in `{}` gets its credentials from this helper itself (credential_process = aws-sso-credential-process --profile dev-sso); use the profile it points to: --profile dev-sso\n",
-            config.display()
-        )
-    );
+    assert_eq!(run.stderr, dev_refused(&config));
 }
 
 /// `status` with `AWS_PROFILE=dev` shows dev-sso; `status --profile prod` shows the chain of
@@ -114,13 +117,7 @@ fn only_one_step_is_followed() {
     let config = env.aws_dir().join("config");
     let run = env.run_any(&["--profile", "outer", "--format", "env"]);
     assert_eq!((run.code, run.stdout.as_str()), (2, ""));
-    assert_eq!(
-        run.stderr,
-        format!(
-            "aws-sso-credential-process: profile `dev` in `{}` gets its credentials from this helper itself (credential_process = aws-sso-credential-process --profile dev-sso); use the profile it points to: --profile dev-sso\n",
-            config.display()
-        )
-    );
+    assert_eq!(run.stderr, dev_refused(&config));
 }
 
 /// The memo remembers that a person's request was followed (and keeps it apart from the

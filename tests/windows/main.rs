@@ -240,19 +240,13 @@ fn the_powershell_format_sets_the_variables() {
     assert!(run.stdout.contains(&format!("$Env:AWS_ACCOUNT_ID=\"{ACCOUNT}\"")), "{}", run.stdout);
 }
 
-/// A refresh while another program holds the token file open without `FILE_SHARE_DELETE` (as
-/// Python, and so the AWS CLI, opens it): Windows refuses to replace it until it lets go; the
-/// refreshed token lands then, and nothing is left behind.
-#[test]
-fn a_refresh_while_a_reader_holds_the_token_file_lands_once_it_lets_go() {
+/// Starts `hold-open.exe` on `file` for `milliseconds`, returning once it has the file open.
+fn hold_open(file: &Path, milliseconds: u32) -> std::process::Child {
     use std::io::{BufRead, BufReader};
-    let env = WinEnv::new();
-    let session = env.login(time::Duration::minutes(5));
-    let holder = exe().with_file_name("hold-open.exe");
     let mut hold = Command::new(wine())
-        .arg(&holder)
-        .arg(windows_path(&env.token_path()))
-        .arg("1000")
+        .arg(exe().with_file_name("hold-open.exe"))
+        .arg(windows_path(file))
+        .arg(milliseconds.to_string())
         .env("WINEDEBUG", "-all")
         .stdout(Stdio::piped())
         .spawn()
@@ -260,6 +254,17 @@ fn a_refresh_while_a_reader_holds_the_token_file_lands_once_it_lets_go() {
     let mut line = String::new();
     BufReader::new(hold.stdout.take().unwrap()).read_line(&mut line).unwrap();
     assert_eq!(line.trim(), "open", "the holder has the file open");
+    hold
+}
+
+/// A refresh while another program holds the token file open without `FILE_SHARE_DELETE` (as
+/// Python, and so the AWS CLI, opens it): Windows refuses to replace it until it lets go; the
+/// refreshed token lands then, and nothing is left behind.
+#[test]
+fn a_refresh_while_a_reader_holds_the_token_file_lands_once_it_lets_go() {
+    let env = WinEnv::new();
+    let session = env.login(time::Duration::minutes(5));
+    let mut hold = hold_open(&env.token_path(), 1000);
     let run = env.run(&["--profile", "dev-sso"]);
     assert!(hold.wait().unwrap().success());
     assert_eq!((run.code, run.stderr.as_str()), (0, ""), "no warning: the token was written");
@@ -279,19 +284,9 @@ fn a_refresh_while_a_reader_holds_the_token_file_lands_once_it_lets_go() {
 /// printed, the warning names the file and the login command, the old token stays whole.
 #[test]
 fn a_reader_holding_the_token_file_past_the_retry_window_gets_a_warning_and_a_whole_old_token() {
-    use std::io::{BufRead, BufReader};
     let env = WinEnv::new();
     let session = env.login(time::Duration::minutes(5));
-    let mut hold = Command::new(wine())
-        .arg(exe().with_file_name("hold-open.exe"))
-        .arg(windows_path(&env.token_path()))
-        .arg("4000")
-        .env("WINEDEBUG", "-all")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(hold.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let mut hold = hold_open(&env.token_path(), 4000);
     let run = env.run(&["--profile", "dev-sso"]);
     assert!(hold.wait().unwrap().success());
     assert_eq!(run.code, 0, "{}", run.stderr);
